@@ -1,0 +1,44 @@
+// A value or an error, for a codebase that cannot use C++23's std::expected (clang 14 with
+// libstdc++ 12 lacks it). Deliberately tiny: construction, queries and accessors only.
+#pragma once
+
+#include <cassert>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace phantasm {
+
+template <typename E>
+struct Err {
+  E error;
+};
+template <typename E>
+Err(E) -> Err<E>;
+
+template <typename T, typename E>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  template <typename F>
+    requires std::is_convertible_v<F, E>
+  Result(Err<F> err) : storage_(std::in_place_index<1>, E(std::move(err.error))) {}  // NOLINT
+
+  bool ok() const noexcept { return storage_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+
+  T& value() & { assert(ok()); return *std::get_if<0>(&storage_); }
+  const T& value() const& { assert(ok()); return *std::get_if<0>(&storage_); }
+  T&& value() && { assert(ok()); return std::move(*std::get_if<0>(&storage_)); }
+  const E& error() const { assert(!ok()); return *std::get_if<1>(&storage_); }
+
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, E> storage_;
+};
+
+}  // namespace phantasm
