@@ -39,7 +39,8 @@ namespace phantasm {
   X(kRstOutOfWindow, "rst-out-of-window", "RST with a sequence number outside the window")     \
   X(kRstChallenged, "rst-challenged", "in-window RST answered with a challenge ACK")           \
   X(kDataOutOfWindow, "data-out-of-window", "data segment outside the acceptance window")      \
-  X(kEmptySegment, "empty-segment", "segment without payload (ACK, keepalive), consumed")      \
+  X(kEmptyDatagram, "empty-datagram", "zero-length UDP datagram: fake TCP cannot carry it")     \
+  X(kAckUnsent, "ack-unsent", "segment acknowledging data this end never sent")               \
   X(kHalfOpenLimit, "half-open-limit", "SYN refused: too many half-open connections")          \
   X(kFlowLimit, "flow-limit", "new flow refused: flow table full")                             \
   X(kPortsExhausted, "ports-exhausted", "no free client port for a new connection")            \

@@ -1,0 +1,52 @@
+// Counters kept per endpoint and per connection. Every datagram that enters the engine ends up
+// in exactly one of: sent/delivered, or a drop reason.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/core/drop_reason.h"
+
+namespace phantasm {
+
+struct TrafficCounters {
+  uint64_t datagrams_sent = 0;       // local UDP -> fake TCP segments on the wire
+  uint64_t bytes_sent = 0;           // payload bytes of those
+  uint64_t datagrams_delivered = 0;  // fake TCP -> local UDP
+  uint64_t bytes_delivered = 0;
+  uint64_t pure_acks_sent = 0;
+  uint64_t pure_acks_received = 0;
+  uint64_t challenge_acks_sent = 0;
+  uint64_t sent_beyond_peer_window = 0;  // a strict middlebox would call these INVALID
+
+  TrafficCounters& operator+=(const TrafficCounters& o) {
+    datagrams_sent += o.datagrams_sent;
+    bytes_sent += o.bytes_sent;
+    datagrams_delivered += o.datagrams_delivered;
+    bytes_delivered += o.bytes_delivered;
+    pure_acks_sent += o.pure_acks_sent;
+    pure_acks_received += o.pure_acks_received;
+    challenge_acks_sent += o.challenge_acks_sent;
+    sent_beyond_peer_window += o.sent_beyond_peer_window;
+    return *this;
+  }
+};
+
+struct EndpointCounters {
+  uint64_t packets_received = 0;  // IP packets handed to on_network_packet
+  uint64_t packets_sent = 0;      // IP packets handed to EngineSink::send_packet
+  uint64_t datagrams_received = 0;  // UDP datagrams handed to on_udp_datagram
+  uint64_t flows_opened = 0;
+  uint64_t flows_closed = 0;
+  uint64_t handshakes_started = 0;
+  uint64_t handshakes_completed = 0;
+  uint64_t handshakes_failed = 0;
+  uint64_t handshake_retransmits = 0;
+  uint64_t resets_received = 0;  // acceptable RSTs that closed a flow
+  uint64_t resets_sent = 0;
+  uint64_t unknown_rsts_suppressed = 0;  // rate limit or --no-rst-unknown
+  // Totals of the per-connection traffic counters, including closed connections.
+  TrafficCounters traffic;
+  DropCounters drops;
+};
+
+}  // namespace phantasm
