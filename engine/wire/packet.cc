@@ -208,7 +208,11 @@ Result<std::span<uint8_t>, DropReason> emit_in_front(std::span<uint8_t> buffer, 
   if (h.src.version() != h.dst.version()) return Err(DropReason::kBadAddress);
   const size_t hlen = header_length(h);
   if (payload_offset < hlen) return Err(DropReason::kNoHeadroom);
-  if (payload_offset + payload_len > buffer.size()) return Err(DropReason::kDatagramTooLarge);
+  // Written as a subtraction: payload_offset + payload_len can wrap for a bogus length and would
+  // then pass, leaving a packet span shorter than the headers written into it.
+  if (payload_offset > buffer.size() || payload_len > buffer.size() - payload_offset) {
+    return Err(DropReason::kDatagramTooLarge);
+  }
   const size_t ip_len = h.src.is_v4() ? ipv4::kMinHeaderLen : ipv6::kHeaderLen;
   const size_t tcp_len = hlen - ip_len + payload_len;
   if ((h.src.is_v4() ? hlen + payload_len : tcp_len) > 0xFFFF) return Err(DropReason::kDatagramTooLarge);
