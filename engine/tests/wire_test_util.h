@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/wire/ip_address.h"
+#include "engine/wire/packet.h"
 
 namespace phantasm::wire::testing {
 
@@ -49,6 +50,13 @@ inline bool naive_verifies(std::span<const uint8_t> data, uint32_t initial = 0) 
 // options, verified with the naive sum. Returns an empty string when both are right,
 // otherwise what is wrong.
 std::string naive_check_packet(std::span<const uint8_t> packet);
+
+// "accepted" or the drop reason's stable name: reads well in a failed EXPECT_EQ.
+inline std::string verdict(std::span<const uint8_t> packet, ChecksumPolicy policy = ChecksumPolicy::kVerify) {
+  auto r = parse_packet(packet, policy);
+  return r ? "accepted" : std::string(to_string(r.error()));
+}
+inline std::string name_of(DropReason r) { return std::string(to_string(r)); }
 
 // One IPv6 extension header in a crafted chain; `length` is a multiple of 8, contents zero
 // (which is valid padding for Hop-by-Hop and Destination Options).
