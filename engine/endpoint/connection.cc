@@ -102,7 +102,7 @@ void Connection::on_segment_syn_sent(ConnectionHost& host, const wire::Segment& 
     note_peer_ack(seg);
     establish(host, seg, now);
     send_pure_ack(host);  // the handshake ACK
-    if (!host.config().handshake_packet.empty()) send_stored(host, host.config().handshake_packet, now);
+    send_handshake_packet(host, now);
     for (auto& stored : pending_) {
       send_data(host, stored, wire::kHeadroom, stored.size() - wire::kHeadroom, now);
     }
@@ -151,7 +151,7 @@ void Connection::on_segment_syn_received(ConnectionHost& host, const wire::Segme
   snd_nxt_ = iss_ + 1;
   note_peer_ack(seg);
   establish(host, seg, now);
-  if (!host.config().handshake_packet.empty()) send_stored(host, host.config().handshake_packet, now);
+  send_handshake_packet(host, now);
   // The client's first data segment may overtake (or replace) its handshake ACK: it carries
   // the same acknowledgement, so it completes the handshake and its payload is kept.
   if (!seg.payload.empty()) accept_payload(host, seg, now);
@@ -279,13 +279,16 @@ void Connection::on_datagram(ConnectionHost& host, DatagramBuffer datagram, Time
   }
 }
 
-void Connection::send_stored(ConnectionHost& host, std::span<const uint8_t> payload, Time now) {
+void Connection::send_handshake_packet(ConnectionHost& host, Time now) {
+  const auto& payload = host.config().handshake_packet;
+  if (payload.empty()) return;
   auto scratch = host.scratch();
   std::memcpy(scratch.data() + wire::kHeadroom, payload.data(), payload.size());
-  send_data(host, scratch, wire::kHeadroom, payload.size(), now);
+  send_data(host, scratch, wire::kHeadroom, payload.size(), now, Payload::kHandshakePacket);
 }
 
-void Connection::send_data(ConnectionHost& host, std::span<uint8_t> buffer, size_t offset, size_t length, Time now) {
+void Connection::send_data(ConnectionHost& host, std::span<uint8_t> buffer, size_t offset, size_t length, Time now,
+                           Payload kind) {
   auto packet = wire::emit_in_front(buffer, offset, length, phantun::ack(tuple_, snd_nxt_, rcv_nxt_));
   if (!packet) {
     drop(host, packet.error());
@@ -299,8 +302,12 @@ void Connection::send_data(ConnectionHost& host, std::span<uint8_t> buffer, size
   last_ack_sent_ = rcv_nxt_;
   ack_deadline_ = Time::never();
   last_datagram_ = now;
-  bump(traffic_, host.counters(), &TrafficCounters::datagrams_sent);
-  bump(traffic_, host.counters(), &TrafficCounters::bytes_sent, length);
+  if (kind == Payload::kDatagram) {
+    bump(traffic_, host.counters(), &TrafficCounters::datagrams_sent);
+    bump(traffic_, host.counters(), &TrafficCounters::bytes_sent, length);
+  } else {
+    bump(traffic_, host.counters(), &TrafficCounters::handshake_packets_sent);
+  }
   host.transmit(*packet);
 }
 

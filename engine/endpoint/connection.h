@@ -81,9 +81,12 @@ class Connection {
   void send_control(ConnectionHost& host, const wire::SegmentHeader& header);
   void send_pure_ack(ConnectionHost& host);
   void send_challenge_ack(ConnectionHost& host, Time now);
+  enum class Payload : uint8_t { kDatagram, kHandshakePacket };
   // Sends `length` payload bytes sitting at buffer[offset] as one data segment.
-  void send_data(ConnectionHost& host, std::span<uint8_t> buffer, size_t offset, size_t length, Time now);
-  void send_stored(ConnectionHost& host, std::span<const uint8_t> payload, Time now);
+  void send_data(ConnectionHost& host, std::span<uint8_t> buffer, size_t offset, size_t length, Time now,
+                 Payload kind = Payload::kDatagram);
+  // --handshake-packet: an ordinary first data segment, not a datagram of the application.
+  void send_handshake_packet(ConnectionHost& host, Time now);
   void drop(ConnectionHost& host, DropReason reason, uint64_t n = 1);
   uint64_t peer_window_bytes() const;
 

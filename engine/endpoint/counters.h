@@ -17,6 +17,7 @@ struct TrafficCounters {
   uint64_t pure_acks_received = 0;
   uint64_t challenge_acks_sent = 0;
   uint64_t sent_beyond_peer_window = 0;  // a strict middlebox would call these INVALID
+  uint64_t handshake_packets_sent = 0;   // --handshake-packet segments (not datagrams)
 
   TrafficCounters& operator+=(const TrafficCounters& o) {
     datagrams_sent += o.datagrams_sent;
@@ -27,6 +28,7 @@ struct TrafficCounters {
     pure_acks_received += o.pure_acks_received;
     challenge_acks_sent += o.challenge_acks_sent;
     sent_beyond_peer_window += o.sent_beyond_peer_window;
+    handshake_packets_sent += o.handshake_packets_sent;
     return *this;
   }
 };

@@ -213,6 +213,10 @@ TEST(Handshake, HandshakePacketIsTheFirstDataSegmentBothWays) {
   EXPECT_EQ(text(p.ssink.deliveries[1].payload), "payload");
   ASSERT_EQ(p.csink.deliveries.size(), 1u);
   EXPECT_EQ(text(p.csink.deliveries[0].payload), "SHP");
+  // It is not an application datagram: the sent = delivered + dropped books stay balanced.
+  EXPECT_EQ(p.client->counters().traffic.handshake_packets_sent, 1u);
+  EXPECT_EQ(p.client->counters().traffic.datagrams_sent, 1u);
+  EXPECT_EQ(p.server->counters().traffic.handshake_packets_sent, 1u);
 }
 
 TEST(Handshake, PendingHandshakeDoesNotBlockOtherFlows) {
