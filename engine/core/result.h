@@ -11,6 +11,8 @@ namespace phantasm {
 
 template <typename E>
 struct Err {
+  // A constructor rather than an aggregate: clang 14 has no CTAD for aggregates.
+  explicit Err(E e) : error(std::move(e)) {}
   E error;
 };
 template <typename E>
