@@ -1,0 +1,145 @@
+#include "harness/linux/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "harness/linux/tun_device.h"
+
+namespace phantasm::linux_host {
+namespace {
+
+std::atomic<bool> truncation_warned{false};
+
+constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+}  // namespace
+
+Worker::Worker(boost::asio::io_context& io, WorkerSettings settings)
+    : io_(io),
+      settings_(std::move(settings)),
+      endpoint_(settings_.engine, settings_.seed, *this),
+      tun_stride_(round_up(settings_.tun_packet_max, 64)),
+      tun_buffers_(new uint8_t[tun_stride_ * settings_.batch]),
+      tun_watch_(io, settings_.tun_fd, [this] { return drain_tun(); }),
+      udp_batch_(settings_.batch, settings_.max_payload),
+      send_queue_(settings_.batch),
+      timer_(io) {}
+
+Worker::~Worker() = default;
+
+void Worker::start() { tun_watch_.start(); }
+
+Time Worker::now() const {
+  return Time{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() -
+                                                   settings_.epoch)};
+}
+
+void Worker::shutdown() {
+  Time t = now();
+  endpoint_.close_all(t);
+  flush_sends();
+  timer_.cancel();
+}
+
+WorkerSnapshot Worker::snapshot() const {
+  return WorkerSnapshot{endpoint_.counters(), counters_, endpoint_.flow_count(),
+                        endpoint_.half_open_count()};
+}
+
+void Worker::send_packet(std::span<const uint8_t> packet) {
+  if (int err = tun_write(settings_.tun_fd, packet); err != 0) {
+    ++counters_.tun_write_errors;
+    spdlog::debug("TUN write of {} bytes failed: {}", packet.size(), std::strerror(err));
+    return;
+  }
+  ++counters_.tun_packets_written;
+}
+
+bool Worker::drain_tun() {
+  Time t = now();
+  for (size_t i = 0; i < settings_.batch; ++i) {
+    std::span<uint8_t> buffer(tun_buffers_.get() + i * tun_stride_, tun_stride_);
+    ssize_t n = tun_read(settings_.tun_fd, buffer);
+    if (n == 0) {
+      finish_batch(t);
+      return false;
+    }
+    if (n < 0) {
+      ++counters_.tun_read_errors;
+      spdlog::warn("TUN read failed: {}", std::strerror(static_cast<int>(-n)));
+      finish_batch(t);
+      return false;
+    }
+    ++counters_.tun_packets_read;
+    endpoint_.on_network_packet(buffer.first(static_cast<size_t>(n)), t);
+  }
+  finish_batch(t);
+  return true;  // budget spent; more may be waiting
+}
+
+void Worker::queue_datagram(int fd, std::span<const uint8_t> payload,
+                            const RawSockaddr* destination) {
+  send_queue_.add(fd, payload, destination);
+  if (send_queue_.full()) flush_sends();
+}
+
+void Worker::flush_sends() {
+  if (send_queue_.empty()) return;
+  SendOutcome outcome = send_queue_.flush();
+  counters_.udp_datagrams_sent += outcome.sent;
+  counters_.udp_send_full += outcome.dropped_full;
+  counters_.udp_send_errors += outcome.dropped_error;
+  if (outcome.dropped_error > 0) {
+    spdlog::debug("UDP send failed: {}", std::strerror(outcome.last_error));
+  }
+}
+
+void Worker::finish_batch(Time t) {
+  flush_sends();
+  if (!flows_to_close_.empty()) {
+    auto closing = std::move(flows_to_close_);
+    flows_to_close_.clear();
+    for (FlowId flow : closing) endpoint_.close_flow(flow, t);
+    flush_sends();
+  }
+  rearm_timer();
+}
+
+void Worker::count_truncated(size_t i) {
+  ++counters_.udp_truncated;
+  if (!truncation_warned.exchange(true)) {
+    auto from = udp_batch_.source(i);
+    spdlog::warn(
+        "dropped a UDP datagram{} larger than the tunnel carries ({} bytes of payload at this "
+        "MTU); raise --mtu or lower the application's packet size (counted as udp_truncated; "
+        "warned once)",
+        from ? " from " + from->to_string() : std::string(), settings_.max_payload);
+  }
+}
+
+void Worker::count_kernel_drops(KernelDropTracker& tracker, const ReceiveOutcome& outcome) {
+  if (outcome.kernel_drops) counters_.udp_kernel_drops += tracker.update(*outcome.kernel_drops);
+}
+
+void Worker::rearm_timer() {
+  Time deadline = endpoint_.next_deadline();
+  if (deadline == timer_armed_for_) return;
+  timer_armed_for_ = deadline;
+  if (deadline.is_never()) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(settings_.epoch + std::chrono::duration_cast<
+                                          std::chrono::steady_clock::duration>(deadline.since_epoch));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed or cancelled
+    timer_armed_for_ = Time::never();
+    Time t = now();
+    endpoint_.on_timer(t);
+    finish_batch(t);
+  });
+}
+
+}  // namespace phantasm::linux_host

@@ -1,0 +1,104 @@
+// One worker: an io_context thread's worth of tunnel. It owns an Endpoint, one TUN queue and
+// its UDP side, feeds the engine from both in batches, and re-arms one timer at the engine's
+// next deadline. The UDP side differs by role (ClientWorker, ServerWorker); everything about
+// the TUN, the timer and the send batching is here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "engine/endpoint/endpoint.h"
+#include "harness/linux/datagram_batch.h"
+#include "harness/linux/host_counters.h"
+#include "harness/linux/read_watch.h"
+#include "harness/linux/udp_socket.h"
+
+namespace phantasm::linux_host {
+
+struct WorkerSettings {
+  EngineConfig engine;
+  uint64_t seed = 0;
+  int tun_fd = -1;            // this worker's TUN queue
+  size_t tun_packet_max = 0;  // the TUN MTU: the largest packet the kernel hands us
+  size_t max_payload = 0;     // the largest UDP payload the tunnel carries; larger: MSG_TRUNC
+  size_t batch = 64;          // datagrams per recvmmsg/sendmmsg, packets per TUN drain round
+  std::chrono::steady_clock::time_point epoch;  // engine time 0
+  UdpSocketOptions udp;
+};
+
+struct WorkerSnapshot {
+  EndpointCounters engine;
+  HostCounters host;
+  size_t flows = 0;
+  size_t half_open = 0;
+};
+
+class Worker : public EngineSink {
+ public:
+  Worker(boost::asio::io_context& io, WorkerSettings settings);
+  ~Worker() override;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Starts reading. Call from the worker's thread (or before it runs).
+  virtual void start();
+  // Closes every flow with a RST, sends what is queued. Call from the worker's thread.
+  void shutdown();
+
+  WorkerSnapshot snapshot() const;
+  std::vector<FlowSnapshot> flows() const { return endpoint_.flows(); }
+
+ protected:
+  Time now() const;
+  Endpoint& endpoint() { return endpoint_; }
+  HostCounters& host_counters() { return counters_; }
+  const WorkerSettings& settings() const { return settings_; }
+  boost::asio::io_context& io() { return io_; }
+  ReceiveBatch& udp_batch() { return udp_batch_; }
+
+  // Queues a datagram for the UDP side; sent at the end of the batch (or when the queue fills).
+  void queue_datagram(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination);
+  // Closes `flow` once the current engine call has returned (a sink must not call back in).
+  void close_flow_later(FlowId flow) { flows_to_close_.push_back(flow); }
+  // After every batch of engine input: flush sends, close what close_flow_later asked for,
+  // re-arm the timer.
+  void finish_batch(Time now);
+  // Counts a MSG_TRUNC datagram, warns once per process.
+  void count_truncated(size_t i);
+  // Feeds SO_RXQ_OVFL into the counters.
+  void count_kernel_drops(KernelDropTracker& tracker, const ReceiveOutcome& outcome);
+
+ private:
+  void send_packet(std::span<const uint8_t> packet) override;
+  bool drain_tun();
+  void flush_sends();
+  void rearm_timer();
+
+  boost::asio::io_context& io_;
+  WorkerSettings settings_;
+  Endpoint endpoint_;
+  HostCounters counters_;
+
+  // TUN reads: one buffer per packet of a drain round, because deliveries point into them
+  // until the send queue is flushed.
+  size_t tun_stride_;
+  std::unique_ptr<uint8_t[]> tun_buffers_;
+  ReadWatch tun_watch_;
+
+  ReceiveBatch udp_batch_;
+  SendQueue send_queue_;
+  std::vector<FlowId> flows_to_close_;
+
+  boost::asio::steady_timer timer_;
+  Time timer_armed_for_ = Time::never();
+};
+
+}  // namespace phantasm::linux_host
