@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -163,6 +164,9 @@ struct GoldenPacket {
   std::span<const uint8_t> payload;  // empty except for the data packet
 };
 
+// Names the case in test output instead of dumping the struct's bytes.
+inline void PrintTo(const GoldenPacket& g, std::ostream* os) { *os << g.name; }
+
 inline FourTuple client_tuple(IpVersion v) {
   if (v == IpVersion::kV4) {
     return {{IpAddress::v4({192, 168, 200, 2}), 40000}, {IpAddress::v4({192, 168, 201, 2}), 4567}};
@@ -210,6 +214,14 @@ inline std::vector<GoldenPacket> golden_packets() {
     out.push_back({"RstUnknown" + fam, pick(v4, kRstUnknownV4, kRstUnknownV6), phantun::rst_for(stray, false), {}});
     out.push_back(
         {"RstRefusedSyn" + fam, pick(v4, kRstRefusedSynV4, kRstRefusedSynV6), phantun::rst_for(bad_syn, true), {}});
+  }
+  return out;
+}
+
+inline std::vector<GoldenPacket> golden_packets_without_payload() {
+  std::vector<GoldenPacket> out;
+  for (auto& g : golden_packets()) {
+    if (g.payload.empty()) out.push_back(g);
   }
   return out;
 }

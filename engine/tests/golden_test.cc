@@ -78,17 +78,6 @@ TEST_P(Golden, EmitInFrontWritesExactBytes) {
   EXPECT_EQ(hex(emitted), hex(g.bytes));
 }
 
-TEST_P(Golden, EmitBareWritesExactBytesAtBufferStart) {
-  const auto& g = GetParam();
-  if (!g.payload.empty()) GTEST_SKIP() << "emit_bare is for segments without payload";
-  std::vector<uint8_t> buffer(g.bytes.size() + 7, 0xEE);
-  auto packet = emit_bare(buffer, g.header);
-  ASSERT_TRUE(packet) << to_string(packet.error());
-  EXPECT_EQ(packet->data(), buffer.data());
-  EXPECT_EQ(hex(*packet), hex(g.bytes));
-  EXPECT_EQ(buffer[g.bytes.size()], 0xEE) << "emit_bare wrote past the packet";
-}
-
 TEST_P(Golden, ParsesBackToItsHeader) {
   const auto& g = GetParam();
   auto seg = parse_packet(g.bytes, ChecksumPolicy::kVerify);
@@ -111,6 +100,22 @@ TEST_P(Golden, ParsesBackToItsHeader) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Phantun, Golden, ::testing::ValuesIn(golden_packets()),
+                         [](const ::testing::TestParamInfo<GoldenPacket>& p) { return p.param.name; });
+
+// emit_bare is for segments without payload (SYN, ACK, RST...), written at the buffer's start.
+class GoldenBare : public ::testing::TestWithParam<GoldenPacket> {};
+
+TEST_P(GoldenBare, EmitBareWritesExactBytesAtBufferStart) {
+  const auto& g = GetParam();
+  std::vector<uint8_t> buffer(g.bytes.size() + 7, 0xEE);
+  auto packet = emit_bare(buffer, g.header);
+  ASSERT_TRUE(packet) << to_string(packet.error());
+  EXPECT_EQ(packet->data(), buffer.data());
+  EXPECT_EQ(hex(*packet), hex(g.bytes));
+  EXPECT_EQ(buffer[g.bytes.size()], 0xEE) << "emit_bare wrote past the packet";
+}
+
+INSTANTIATE_TEST_SUITE_P(Phantun, GoldenBare, ::testing::ValuesIn(golden_packets_without_payload()),
                          [](const ::testing::TestParamInfo<GoldenPacket>& p) { return p.param.name; });
 
 // phantun-wire.md §1.3: the RST+ACK for an unknown tuple acknowledges seq + payload length,

@@ -18,6 +18,7 @@ struct RejectCase {
   DropReason reason;
   std::vector<uint8_t> packet;
 };
+void PrintTo(const RejectCase& c, std::ostream* os) { *os << c.name; }
 
 template <typename F>
 std::vector<uint8_t> v4_with(F edit) {
