@@ -177,6 +177,16 @@ Result<TcpOptions, DropReason> parse_tcp_options(std::span<const uint8_t> opts) 
         if (len != 10) return Err(DropReason::kTcpBadOptions);
         out.timestamps = true;
         break;
+      case tcp::option::kExperimental:
+        // Other experiments share the kind (RFC 6994): only our ExID and length are ours.
+        if (len == kPhantasmHelloLen && (opts[i + 2] << 8 | opts[i + 3]) == kPhantasmExId) {
+          PhantasmHello hello;
+          hello.version = opts[i + 4];
+          hello.flags = opts[i + 5];
+          for (size_t k = 0; k < 6; ++k) hello.session = hello.session << 8 | opts[i + 6 + k];
+          out.phantasm = hello;
+        }
+        break;
       default:
         break;  // unknown options are skipped, as RFC 9293 §3.1 requires
     }
@@ -199,7 +209,7 @@ Result<Segment, DropReason> parse_packet(std::span<const uint8_t> packet, Checks
 
 size_t header_length(const SegmentHeader& h) {
   const size_t ip = h.src.is_v4() ? ipv4::kMinHeaderLen : ipv6::kHeaderLen;
-  return ip + tcp::kMinHeaderLen + (h.window_scale ? 4 : 0);
+  return ip + tcp::kMinHeaderLen + (h.window_scale ? 4 : 0) + (h.phantasm ? kPhantasmHelloLen : 0);
 }
 
 Result<std::span<uint8_t>, DropReason> emit_in_front(std::span<uint8_t> buffer, size_t payload_offset,
@@ -251,11 +261,21 @@ Result<std::span<uint8_t>, DropReason> emit_in_front(std::span<uint8_t> buffer, 
   t.set_window(h.window);
   t.set_checksum(0);
   t.set_urgent(0);
+  size_t opt = tcp::kMinHeaderLen;
   if (h.window_scale) {
-    seg[20] = tcp::option::kNop;
-    seg[21] = tcp::option::kWindowScale;
-    seg[22] = 3;
-    seg[23] = *h.window_scale;
+    seg[opt++] = tcp::option::kNop;
+    seg[opt++] = tcp::option::kWindowScale;
+    seg[opt++] = 3;
+    seg[opt++] = *h.window_scale;
+  }
+  if (h.phantasm) {
+    seg[opt++] = tcp::option::kExperimental;
+    seg[opt++] = kPhantasmHelloLen;
+    seg[opt++] = static_cast<uint8_t>(kPhantasmExId >> 8);
+    seg[opt++] = static_cast<uint8_t>(kPhantasmExId);
+    seg[opt++] = h.phantasm->version;
+    seg[opt++] = h.phantasm->flags;
+    for (int shift = 40; shift >= 0; shift -= 8) seg[opt++] = static_cast<uint8_t>(h.phantasm->session >> shift);
   }
   const uint64_t pseudo = pseudo_header_sum(h.src, h.dst, tcp::kProtocolNumber, static_cast<uint32_t>(tcp_len));
   if (mode == ChecksumMode::kFull) {

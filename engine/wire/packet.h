@@ -18,8 +18,22 @@ namespace phantasm::wire {
 // TCP (20) and the SYN options (4), rounded up so that payloads stay 16-byte aligned.
 inline constexpr size_t kHeadroom = 80;
 
+// The hello a Phantasm end adds to its SYN and SYN-ACK so that the other end can tell it from
+// Phantun (which ignores options it does not know). A shared experimental option (RFC 6994):
+// kind 253, length 12, ExID 0x7068, version, flags, a 48-bit session id.
+struct PhantasmHello {
+  uint8_t version = 1;
+  uint8_t flags = 0;
+  uint64_t session = 0;  // 48 bits: names the client's flow across re-handshakes
+  friend bool operator==(const PhantasmHello&, const PhantasmHello&) = default;
+};
+inline constexpr uint16_t kPhantasmExId = 0x7068;
+inline constexpr uint8_t kPhantasmHelloLen = 12;
+inline constexpr uint64_t kSessionMask = (uint64_t{1} << 48) - 1;
+
 struct TcpOptions {
   std::optional<uint8_t> window_scale;  // clamped to 14
+  std::optional<PhantasmHello> phantasm;
   std::optional<uint16_t> mss;
   bool sack_permitted = false;
   bool timestamps = false;
@@ -72,6 +86,8 @@ struct SegmentHeader {
   // When set, the TCP header carries NOP + Window Scale (`01 03 03 shift`), as Phantun's SYN and
   // SYN-ACK do; otherwise no options.
   std::optional<uint8_t> window_scale;
+  // When set (and window_scale too), the Phantasm hello follows the window scale option.
+  std::optional<PhantasmHello> phantasm;
 };
 
 inline constexpr uint8_t kIpTtl = 64;

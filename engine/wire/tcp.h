@@ -43,6 +43,7 @@ inline constexpr uint8_t kWindowScale = 3;
 inline constexpr uint8_t kSackPermitted = 4;
 inline constexpr uint8_t kSack = 5;
 inline constexpr uint8_t kTimestamps = 8;
+inline constexpr uint8_t kExperimental = 253;  // RFC 4727 / RFC 6994
 // RFC 7323 §2.3: a shift above 14 is treated as 14.
 inline constexpr uint8_t kMaxWindowScale = 14;
 }  // namespace option
