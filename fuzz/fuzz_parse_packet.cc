@@ -39,7 +39,8 @@ uint16_t naive_checksum(std::span<const uint8_t> data) {
 bool same_header_fields(const Segment& a, const Segment& b) {
   return a.version == b.version && a.src == b.src && a.dst == b.dst && a.src_port == b.src_port &&
          a.dst_port == b.dst_port && a.seq == b.seq && a.ack == b.ack && a.flags == b.flags &&
-         a.window == b.window && a.options.window_scale == b.options.window_scale;
+         a.window == b.window && a.options.window_scale == b.options.window_scale &&
+         a.options.phantasm == b.options.phantasm;
 }
 
 bool within(std::span<const uint8_t> inner, std::span<const uint8_t> outer) {
@@ -58,11 +59,12 @@ std::vector<uint8_t> emit(const Segment& s, ChecksumMode mode) {
   h.flags = s.flags;
   h.window = s.window;
   h.window_scale = s.options.window_scale;
+  h.phantasm = s.options.phantasm;
   std::vector<uint8_t> buffer(phantasm::wire::kHeadroom + s.payload.size());
   std::copy(s.payload.begin(), s.payload.end(), buffer.begin() + phantasm::wire::kHeadroom);
   auto packet = emit_in_front(buffer, phantasm::wire::kHeadroom, s.payload.size(), h, mode);
-  // The parsed segment was no larger than its input, and only the window-scale option survives,
-  // so re-emitting cannot run out of length field.
+  // The parsed segment was no larger than its input, and only the options it carried can be
+  // re-emitted (window scale, Phantasm hello), so re-emitting cannot run out of length field.
   require(packet.ok(), "a parsed segment re-emits");
   return {packet->begin(), packet->end()};
 }

@@ -41,6 +41,13 @@ std::vector<Seed> seeds() {
   v6.payload = {'p', 'h', 'a', 'n', 't', 'a', 's', 'm'};
   out.push_back({"Ipv6ExtensionsAndTimestamps", v6.bytes(), false});
 
+  // A Phantasm SYN: window scale, then the hello (RFC 6994 experimental option, ExID 0x7068).
+  CraftedPacket hello = crafted_v6();
+  hello.flags = tcp::flag::kSyn;
+  hello.seq = 0;
+  hello.tcp_options = {1, 3, 3, 14, 253, 12, 0x70, 0x68, 1, 0, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC};
+  out.push_back({"PhantasmHello", hello.bytes(), true});
+
   CraftedPacket padded = crafted_v4();
   padded.payload = {1, 2, 3};
   padded.trailer = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -113,7 +120,8 @@ bool same_segment(const Segment& a, const Segment& b) {
          a.dst_port == b.dst_port && a.seq == b.seq && a.ack == b.ack && a.flags == b.flags &&
          a.window == b.window && a.options.window_scale == b.options.window_scale &&
          a.options.mss == b.options.mss && a.options.sack_permitted == b.options.sack_permitted &&
-         a.options.timestamps == b.options.timestamps && a.payload.data() == b.payload.data() &&
+         a.options.timestamps == b.options.timestamps && a.options.phantasm == b.options.phantasm &&
+         a.payload.data() == b.payload.data() &&
          a.payload.size() == b.payload.size();
 }
 

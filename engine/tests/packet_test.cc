@@ -46,6 +46,10 @@ TEST(PacketRoundTrip, RandomHeadersAndPayloadsComeBackExactly) {
     h.flags = kValidFlags[rng.uniform(0, std::size(kValidFlags) - 1)];
     h.window = static_cast<uint16_t>(rng.next_u32());
     if (rng.chance(0.3)) h.window_scale = static_cast<uint8_t>(rng.uniform(0, 14));
+    if (rng.chance(0.2)) {
+      h.phantasm = PhantasmHello{static_cast<uint8_t>(rng.next_u32()), static_cast<uint8_t>(rng.next_u32()),
+                                 rng.next_u64() & kSessionMask};
+    }
     const size_t payload_len = rng.chance(0.2) ? 0 : rng.uniform(1, 1500);
     const size_t offset = rng.uniform(header_length(h), kHeadroom + 16);
     std::vector<uint8_t> buffer(offset + payload_len + rng.uniform(0, 8));
@@ -71,6 +75,7 @@ TEST(PacketRoundTrip, RandomHeadersAndPayloadsComeBackExactly) {
     EXPECT_EQ(seg->flags, h.flags);
     EXPECT_EQ(seg->window, h.window);
     EXPECT_EQ(seg->options.window_scale, h.window_scale);
+    EXPECT_EQ(seg->options.phantasm, h.phantasm);
     // Zero copy: the payload view is the very bytes the host put there.
     EXPECT_EQ(seg->payload.data(), buffer.data() + offset);
     EXPECT_EQ(seg->payload.size(), payload_len);

@@ -120,6 +120,28 @@ TEST(ParseAccept, UnknownTcpOptionsAreSkipped) {
   expect_payload_at_end(seg, bytes);
 }
 
+TEST(ParseAccept, PhantasmHelloIsReadOnlyWithItsExIdAndLength) {
+  // RFC 6994: kind 253 is shared by every experiment; the ExID says whose it is.
+  const std::vector<uint8_t> ours = {253, 12, 0x70, 0x68, 1, 0x80, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC};
+  CraftedPacket c = crafted_v4();
+  c.flags = tcp::flag::kSyn;
+  c.tcp_options = ours;
+  auto hello = parse_ok(c.bytes()).options.phantasm;
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->version, 1);
+  EXPECT_EQ(hello->flags, 0x80);
+  EXPECT_EQ(hello->session, 0x123456789ABCu);
+
+  std::vector<uint8_t> other_exid = ours;
+  other_exid[3] = 0x69;
+  std::vector<uint8_t> other_length = {253, 8, 0x70, 0x68, 1, 0x80, 0x12, 0x34, 1, 1, 1, 0};
+  for (const auto& opts : {other_exid, other_length}) {
+    c.tcp_options = opts;
+    const Segment seg = parse_ok(c.bytes());
+    EXPECT_FALSE(seg.options.phantasm) << ::testing::PrintToString(opts);
+  }
+}
+
 TEST(ParseAccept, EndOfOptionListStopsTheWalk) {
   // Bytes after End of Option List are padding: a malformed MSS there is not read.
   CraftedPacket c = crafted_v4();
