@@ -177,9 +177,16 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text) {
   return SocketAddress{*ip, static_cast<uint16_t>(value)};
 }
 
+// Appended piece by piece: g++ 12 at -O3 raises a false -Wrestrict on `"[" + std::string`
+// (GCC PR 105329), which -Werror turns into a failed release build.
 std::string SocketAddress::to_string() const {
-  if (ip.is_v6()) return "[" + ip.to_string() + "]:" + std::to_string(port);
-  return ip.to_string() + ":" + std::to_string(port);
+  std::string out;
+  if (ip.is_v6()) out += '[';
+  out += ip.to_string();
+  if (ip.is_v6()) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
 }
 
 namespace {
