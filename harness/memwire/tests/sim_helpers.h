@@ -1,0 +1,47 @@
+// Test helpers for running the engines over the in-memory wire.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/memwire/simulation.h"
+
+namespace phantasm::memwire::testing {
+
+inline Time at_ms(int64_t ms) { return Time::zero() + std::chrono::milliseconds(ms); }
+inline Time at_s(int64_t s) { return Time::zero() + std::chrono::seconds(s); }
+
+inline std::vector<uint8_t> bytes(std::string_view text) { return std::vector<uint8_t>(text.begin(), text.end()); }
+
+// Every datagram delivered to each side, in order of delivery.
+struct Deliveries {
+  std::vector<std::pair<size_t, std::vector<uint8_t>>> at_client;  // (peer, payload)
+  std::vector<std::pair<FlowId, std::vector<uint8_t>>> at_server;
+
+  void attach(Simulation& sim) {
+    sim.on_client_datagram = [this](size_t peer, std::span<const uint8_t> p) {
+      at_client.emplace_back(peer, std::vector<uint8_t>(p.begin(), p.end()));
+    };
+    sim.on_server_datagram = [this](FlowId f, std::span<const uint8_t> p) {
+      at_server.emplace_back(f, std::vector<uint8_t>(p.begin(), p.end()));
+    };
+  }
+};
+
+// The sequence of (direction, flags) the endpoints put on the wire, as text: "c->s S", ...
+inline std::vector<std::string> flag_sequence(const Simulation& sim) {
+  std::vector<std::string> out;
+  for (const auto& p : sim.trace()) out.push_back(std::string(to_string(p.dir)) + " " + tcp_flags_string(p.flags));
+  return out;
+}
+
+inline size_t count_events(const Simulation& sim, Side side, bool opened) {
+  size_t n = 0;
+  for (const auto& e : sim.flow_events()) n += (e.side == side && e.opened == opened) ? 1 : 0;
+  return n;
+}
+
+}  // namespace phantasm::memwire::testing
