@@ -1,0 +1,271 @@
+#include "apps/daemons/daemon.h"
+
+#include <sys/resource.h>
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <iterator>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "apps/daemons/self_check.h"
+#include "apps/daemons/stats_line.h"
+#include "harness/linux/client_worker.h"
+#include "harness/linux/server_worker.h"
+#include "harness/linux/setup_error.h"
+#include "harness/linux/socket_address.h"
+#include "harness/linux/tun_device.h"
+
+namespace phantasm::daemons {
+namespace {
+
+using linux_host::SetupError;
+
+// One server flow holds one UDP socket: the default 1024 descriptors run out fast.
+void raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::debug("raised the open-file limit from {} to {}", before, limit.rlim_cur);
+  }
+}
+
+std::vector<uint8_t> read_handshake_packet(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SetupError("cannot read --handshake-packet '" + path + "'");
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// A worker and the io_context and thread it runs on.
+struct WorkerSlot {
+  boost::asio::io_context io{1};
+  std::unique_ptr<linux_host::Worker> worker;
+  std::thread thread;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(const DaemonOptions& options) : options_(options) {}
+
+  int run() {
+    try {
+      setup();
+    } catch (const SetupError& e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    }
+    start_workers();
+    boost::asio::signal_set signals(control_, SIGINT, SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      spdlog::info("{} received: closing {} flow(s) and removing {}",
+                   signal == SIGINT ? "SIGINT" : "SIGTERM", total().flows, tun_->name());
+      control_.stop();
+    });
+    boost::asio::signal_set usr1(control_, SIGUSR1);
+    watch_usr1(usr1);
+    boost::asio::steady_timer stats_timer(control_);
+    arm_stats(stats_timer);
+    control_.run();
+    return stop_workers();
+  }
+
+ private:
+  void setup() {
+    raise_fd_limit();
+    const bool client = options_.role == Role::kClient;
+    remote_ = linux_host::resolve(options_.remote_text, options_.ipv4_only);
+    spdlog::info("Remote address is: {}", remote_.to_string());
+    // Phantun assigns IPv6 on the client only for an IPv6 remote, and on the server unless -4.
+    ipv6_ = client ? remote_.ip.is_v6() : !options_.ipv4_only;
+    if (ipv6_ && options_.mtu < 1280) {
+      throw SetupError("--mtu " + std::to_string(options_.mtu) +
+                       " is below IPv6's minimum of 1280 (use -4 for an IPv4-only TUN)");
+    }
+
+    EngineConfig& c = engine_;
+    c.role = options_.role;
+    if (client) {
+      c.local_v4 = options_.tun_peer4;
+      c.local_v6 = options_.tun_peer6;
+      c.remote = remote_;
+    } else {
+      c.listen_ports = options_.server_ports;
+    }
+    if (options_.handshake_packet_path) {
+      c.handshake_packet = read_handshake_packet(*options_.handshake_packet_path);
+    }
+    // The largest datagram whose segment fits the TUN MTU. The server serves both families on
+    // one socket size; an IPv6 flow loses 20 bytes of it (documented in --mtu's help).
+    const size_t ip_tcp = (client && remote_.ip.is_v6()) ? 60 : 40;
+    max_payload_ = options_.mtu - ip_tcp;
+    c.max_datagram = max_payload_;
+    if (c.handshake_packet.size() > max_payload_) {
+      throw SetupError("--handshake-packet is " + std::to_string(c.handshake_packet.size()) +
+                       " bytes; at --mtu " + std::to_string(options_.mtu) + " one packet carries " +
+                       std::to_string(max_payload_));
+    }
+    if (auto problem = validate(c)) throw SetupError("configuration: " + *problem);
+
+    linux_host::TunOptions tun_options;
+    tun_options.name = options_.tun_name;
+    tun_options.queues = options_.threads;
+    tun_options.mtu = options_.mtu;
+    tun_ = linux_host::TunDevice::create(tun_options);
+    std::vector<linux_host::TunAddressPair> addresses{{options_.tun_local4, options_.tun_peer4}};
+    if (ipv6_) addresses.push_back({options_.tun_local6, options_.tun_peer6});
+    netlink_.emplace();
+    tun_->configure(*netlink_, addresses, tun_options);
+    spdlog::info("Created TUN device {} ({} {} peer {}{}, mtu {}, {} queue(s))", tun_->name(),
+                 client ? "client" : "server", options_.tun_local4.to_string(),
+                 options_.tun_peer4.to_string(),
+                 ipv6_ ? ", " + options_.tun_local6.to_string() + " peer " +
+                             options_.tun_peer6.to_string()
+                       : std::string(),
+                 options_.mtu, tun_->queue_count());
+    run_self_check({&options_, ipv6_, tun_->name()});
+
+    epoch_ = std::chrono::steady_clock::now();
+    std::random_device entropy;
+    for (unsigned i = 0; i < options_.threads; ++i) {
+      auto slot = std::make_unique<WorkerSlot>();
+      linux_host::WorkerSettings s;
+      s.engine = engine_;
+      s.seed = (uint64_t{entropy()} << 32) ^ entropy();
+      s.tun_fd = tun_->queue_fd(i);
+      s.tun_packet_max = options_.mtu;
+      s.max_payload = max_payload_;
+      s.epoch = epoch_;
+      s.udp.reuse_port = options_.threads > 1;
+      if (client) {
+        auto socket = linux_host::bind_udp(*options_.client_local, s.udp);
+        slot->worker = std::make_unique<linux_host::ClientWorker>(slot->io, s, std::move(socket));
+      } else {
+        slot->worker = std::make_unique<linux_host::ServerWorker>(slot->io, s, remote_);
+      }
+      workers_.push_back(std::move(slot));
+    }
+    if (client) {
+      spdlog::info("Listening on UDP {}", options_.client_local->to_string());
+    } else {
+      for (uint16_t port : options_.server_ports) spdlog::info("Listening on {}", port);
+    }
+  }
+
+  void start_workers() {
+    for (auto& slot : workers_) {
+      slot->worker->start();
+      slot->thread = std::thread([this, s = slot.get()] {
+        auto guard = boost::asio::make_work_guard(s->io);
+        try {
+          s->io.run();
+        } catch (const std::exception& e) {
+          spdlog::error("worker stopped: {}", e.what());
+          failed_ = true;
+          boost::asio::post(control_, [this] { control_.stop(); });
+        }
+      });
+    }
+  }
+
+  // Runs `fn(worker)` on every worker's thread and waits for the results.
+  template <typename Fn>
+  auto on_workers(Fn fn) {
+    using R = decltype(fn(std::declval<linux_host::Worker&>()));
+    std::vector<std::future<R>> futures;
+    for (auto& slot : workers_) {
+      auto task = std::make_shared<std::packaged_task<R()>>([&fn, w = slot->worker.get()] {
+        return fn(*w);
+      });
+      futures.push_back(task->get_future());
+      boost::asio::post(slot->io, [task] { (*task)(); });
+    }
+    std::vector<R> results;
+    for (auto& f : futures) results.push_back(f.get());
+    return results;
+  }
+
+  linux_host::WorkerSnapshot total() {
+    linux_host::WorkerSnapshot sum;
+    for (const auto& s : on_workers([](linux_host::Worker& w) { return w.snapshot(); })) {
+      accumulate(sum, s);
+    }
+    return sum;
+  }
+
+  void log_stats(const linux_host::WorkerSnapshot& sum) {
+    spdlog::info("{}", format_stats(sum, netlink_->link_stats(tun_->ifindex())));
+  }
+
+  void watch_usr1(boost::asio::signal_set& usr1) {
+    usr1.async_wait([this, &usr1](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log_stats(total());
+      watch_usr1(usr1);
+    });
+  }
+
+  void arm_stats(boost::asio::steady_timer& timer) {
+    if (options_.stats_interval.count() == 0) return;
+    timer.expires_after(options_.stats_interval);
+    timer.async_wait([this, &timer](const boost::system::error_code& ec) {
+      if (ec) return;
+      log_stats(total());
+      arm_stats(timer);
+    });
+  }
+
+  int stop_workers() {
+    // Close every flow with a RST from its own worker, then stop the loops.
+    for (auto& slot : workers_) {
+      boost::asio::post(slot->io, [s = slot.get()] {
+        s->worker->shutdown();
+        s->io.stop();
+      });
+    }
+    linux_host::WorkerSnapshot sum;
+    for (auto& slot : workers_) {
+      slot->thread.join();
+      accumulate(sum, slot->worker->snapshot());  // the thread is gone: safe to read
+    }
+    log_stats(sum);
+    workers_.clear();
+    std::string name = tun_->name();
+    tun_->close();
+    spdlog::info("TUN device {} removed; exiting", name);
+    return failed_ ? 1 : 0;
+  }
+
+  const DaemonOptions& options_;
+  SocketAddress remote_;
+  bool ipv6_ = false;
+  size_t max_payload_ = 0;
+  EngineConfig engine_;
+  std::optional<linux_host::TunDevice> tun_;
+  std::optional<linux_host::RtNetlink> netlink_;
+  std::chrono::steady_clock::time_point epoch_;
+  boost::asio::io_context control_{1};
+  std::vector<std::unique_ptr<WorkerSlot>> workers_;
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  Daemon daemon(options);
+  return daemon.run();
+}
+
+}  // namespace phantasm::daemons

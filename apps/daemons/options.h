@@ -1,0 +1,46 @@
+// The daemons' command line: Phantun's options with Phantun's names and defaults
+// (phantun-wire.md §3.1-§3.2), plus --mtu, --threads and --stats-interval.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/endpoint/config.h"
+#include "engine/wire/ip_address.h"
+
+namespace phantasm::daemons {
+
+struct DaemonOptions {
+  Role role = Role::kClient;
+  std::string program;  // for messages
+
+  // Client: UDP address to listen on. Server: fake-TCP ports.
+  std::optional<SocketAddress> client_local;
+  std::vector<uint16_t> server_ports;
+  std::string remote_text;  // HOST:PORT, resolved at start
+
+  std::string tun_name;
+  IpAddress tun_local4;
+  IpAddress tun_peer4;
+  IpAddress tun_local6;
+  IpAddress tun_peer6;
+  bool ipv4_only = false;
+  std::optional<std::string> handshake_packet_path;
+
+  uint32_t mtu = 1500;
+  unsigned threads = 1;
+  std::chrono::seconds stats_interval{60};
+};
+
+// Either options to run with, or an exit status (help/version printed: 0; bad option: 2, with
+// a one-line message on stderr).
+using ParseResult = std::variant<DaemonOptions, int>;
+
+ParseResult parse_client_options(int argc, char** argv);
+ParseResult parse_server_options(int argc, char** argv);
+
+}  // namespace phantasm::daemons
