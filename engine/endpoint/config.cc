@@ -21,6 +21,12 @@ std::optional<std::string> validate(const EngineConfig& c) {
   if (c.handshake_timeout <= Duration::zero()) return "handshake timeout must be positive";
   if (c.idle_timeout <= Duration::zero()) return "idle timeout must be positive";
   if (c.ack_delay <= Duration::zero()) return "ACK delay must be positive";
+  if (c.keepalive_interval <= Duration::zero()) return "keepalive interval must be positive";
+  if (c.dead_after <= c.keepalive_interval) return "dead-path time must be longer than the keepalive interval";
+  if (c.phantun_dead_after < Duration::zero()) return "Phantun dead-path time must not be negative";
+  if (c.reconnect_backoff_min <= Duration::zero() || c.reconnect_backoff_max < c.reconnect_backoff_min)
+    return "reconnect backoff must satisfy 0 < min <= max";
+  if (c.session_hold < Duration::zero()) return "session hold must not be negative";
   if (c.ack_every_bytes == 0) return "ack_every_bytes must be positive";
   if (c.max_flows == 0 || c.max_half_open == 0) return "flow limits must be positive";
   if (c.max_datagram == 0 || c.max_datagram > 65535 - 60) return "max datagram must be within 1..65475";

@@ -15,6 +15,9 @@ namespace phantasm {
 
 enum class Role : uint8_t { kClient, kServer };
 
+// What the far end is assumed to be. kAuto: Phantun until its hello proves it is Phantasm.
+enum class Compat : uint8_t { kAuto, kPhantun, kPhantasm };
+
 struct EngineConfig {
   Role role = Role::kClient;
 
@@ -39,6 +42,26 @@ struct EngineConfig {
   int handshake_attempts = 3;
   // A flow with no datagram either way for this long is closed with a RST (Phantun: 180 s).
   Duration idle_timeout = std::chrono::seconds(180);
+
+  // Peer kinds and liveness (issue: silent black holes after a NAT or conntrack entry is lost).
+  Compat compat = Compat::kAuto;
+  // Keepalive probe when nothing was heard from the peer for this long: refreshes NAT and
+  // conntrack state (Linux's UNACK timeout is 300 s, some middleboxes use 60 s) and, with a
+  // Phantasm peer, proves the path works. Probes stop when the flow idles out.
+  Duration keepalive_interval = std::chrono::seconds(10);
+  // A Phantasm peer that answers nothing for this long means the path is dead.
+  Duration dead_after = std::chrono::seconds(30);
+  // A Phantun peer never answers probes: all we can observe is silence while we send. Inbound
+  // silence this long while datagrams go out means dead; zero disables it (one-way flows).
+  Duration phantun_dead_after = std::chrono::seconds(60);
+  // Client: after a dead path, a refused handshake or a peer's RST, connect again on a new port
+  // after a backoff that doubles from min to max (the first retry is immediate); it resets once a
+  // connection has lived for `max`.
+  Duration reconnect_backoff_min = std::chrono::seconds(1);
+  Duration reconnect_backoff_max = std::chrono::seconds(30);
+  // Server: how long a Phantasm client's flow (and its UDP socket) waits for the client to come
+  // back on a new connection with the same session.
+  Duration session_hold = std::chrono::seconds(60);
 
   // Pure ACKs (conntrack correctness, middleboxes.md §B.4): acknowledge received data once this
   // many bytes are unacknowledged, or this long after the first unacknowledged byte. 32 KiB is

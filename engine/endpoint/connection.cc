@@ -19,35 +19,75 @@ void bump(TrafficCounters& own, EndpointCounters& totals, uint64_t TrafficCounte
   totals.traffic.*field += n;
 }
 
+Time latest(Time a, Time b) {
+  if (a.is_never()) return b;
+  if (b.is_never()) return a;
+  return a > b ? a : b;
+}
+
 }  // namespace
 
-Connection::Connection(FlowId id, const FourTuple& tuple, const SocketAddress& udp_peer, uint32_t iss, Time now)
+Connection::Connection(FlowId id, const FourTuple& tuple, const SocketAddress& udp_peer, uint64_t session, Time now)
     : id_(id),
       tuple_(tuple),
       udp_peer_(udp_peer),
       role_(Role::kClient),
       state_(ConnState::kSynSent),
-      iss_(iss),
-      snd_nxt_(iss),
+      session_(session & wire::kSessionMask),
       opened_(now),
-      last_datagram_(now) {}
+      last_datagram_(now),
+      last_inbound_(now) {}
 
-Connection::Connection(FlowId id, const FourTuple& tuple, const wire::Segment& syn, uint32_t iss, Time now)
-    : id_(id),
-      tuple_(tuple),
-      role_(Role::kServer),
-      state_(ConnState::kSynReceived),
-      iss_(iss),
-      snd_nxt_(iss),
-      irs_(syn.seq),
-      rcv_nxt_(syn.seq + 1),
-      last_ack_sent_(syn.seq + 1),
-      peer_window_(syn.window),
-      peer_window_scale_(syn.options.window_scale),
-      opened_(now),
-      last_datagram_(now) {}
+Connection::Connection(FlowId id, const FourTuple& tuple, const wire::Segment& syn, uint32_t iss,
+                       const EngineConfig& config, Time now)
+    : id_(id), tuple_(tuple), role_(Role::kServer), state_(ConnState::kSynReceived), opened_(now), last_datagram_(now) {
+  const auto& offered = syn.options.phantasm;
+  if (config.compat == Compat::kPhantasm || (config.compat == Compat::kAuto && offered)) {
+    peer_kind_ = PeerKind::kPhantasm;
+    session_ = offered ? offered->session : 0;
+  }
+  iss_ = iss;
+  snd_nxt_ = iss;
+  irs_ = syn.seq;
+  rcv_nxt_ = syn.seq + 1;
+  last_ack_sent_ = rcv_nxt_;
+  peer_window_ = syn.window;
+  peer_window_scale_ = syn.options.window_scale;
+  last_inbound_ = now;
+}
+
+std::optional<wire::PhantasmHello> Connection::hello(const EngineConfig& config) const {
+  if (config.compat == Compat::kPhantun) return std::nullopt;
+  // The server only answers a hello; it never offers one to a client that did not.
+  if (role_ == Role::kServer && peer_kind_ != PeerKind::kPhantasm) return std::nullopt;
+  wire::PhantasmHello h;
+  h.session = session_;
+  return h;
+}
 
 void Connection::start(ConnectionHost& host, Time now) {
+  if (role_ == Role::kServer) {
+    const EngineConfig& config = host.config();
+    host.counters().handshakes_started++;
+    send_handshake(host);
+    handshake_deadline_ = now + config.handshake_timeout;
+    return;
+  }
+  if (host.config().compat == Compat::kPhantasm) peer_kind_ = PeerKind::kPhantasm;
+  begin_client_handshake(host, now);
+}
+
+void Connection::begin_client_handshake(ConnectionHost& host, Time now) {
+  // Phantun servers accept only ISN 0 (phantun-wire.md §0); a proven Phantasm server takes any.
+  iss_ = peer_kind_ == PeerKind::kPhantasm ? static_cast<uint32_t>(host.random()) : 0;
+  snd_nxt_ = iss_;
+  rcv_nxt_ = 0;
+  last_ack_sent_ = 0;
+  peer_ack_ = 0;
+  peer_window_ = 0;
+  peer_window_scale_.reset();
+  handshakes_sent_ = 0;
+  state_ = ConnState::kSynSent;
   host.counters().handshakes_started++;
   send_handshake(host);
   handshake_deadline_ = now + host.config().handshake_timeout;
@@ -56,11 +96,9 @@ void Connection::start(ConnectionHost& host, Time now) {
 void Connection::send_handshake(ConnectionHost& host) {
   if (handshakes_sent_ > 0) host.counters().handshake_retransmits++;
   ++handshakes_sent_;
-  if (role_ == Role::kClient) {
-    send_control(host, phantun::syn(tuple_, iss_));
-  } else {
-    send_control(host, phantun::syn_ack(tuple_, iss_, rcv_nxt_));
-  }
+  auto header = role_ == Role::kClient ? phantun::syn(tuple_, iss_) : phantun::syn_ack(tuple_, iss_, rcv_nxt_);
+  header.phantasm = hello(host.config());
+  send_control(host, header);
 }
 
 void Connection::on_segment(ConnectionHost& host, const wire::Segment& seg, Time now) {
@@ -75,6 +113,10 @@ void Connection::on_segment(ConnectionHost& host, const wire::Segment& seg, Time
     case ConnState::kEstablished:
       on_segment_established(host, seg, now);
       break;
+    case ConnState::kBackoff:
+    case ConnState::kDetached:
+      drop(host, DropReason::kUnexpectedSegment);  // no tuple is registered; cannot happen
+      break;
   }
 }
 
@@ -84,7 +126,8 @@ void Connection::on_segment_syn_sent(ConnectionHost& host, const wire::Segment& 
     // answers a SYN to a port it does not serve with ack = seq (no +1), so accept that too.
     if (seg.has(flag::kAck) && (seg.ack == iss_ + 1 || seg.ack == iss_)) {
       host.counters().resets_received++;
-      close(host, CloseReason::kHandshakeFailed);
+      host.counters().handshakes_failed++;
+      lose_path(host, now, PathLoss::kReset);
       return;
     }
     drop(host, DropReason::kRstOutOfWindow);
@@ -99,8 +142,13 @@ void Connection::on_segment_syn_sent(ConnectionHost& host, const wire::Segment& 
     rcv_nxt_ = seg.seq + 1;
     peer_window_scale_ = seg.options.window_scale;
     snd_nxt_ = iss_ + 1;
+    if (host.config().compat == Compat::kAuto) {
+      peer_kind_ = seg.options.phantasm && seg.options.phantasm->session == session_ ? PeerKind::kPhantasm
+                                                                                   : PeerKind::kPhantun;
+    }
+    last_inbound_ = now;
     note_peer_ack(seg);
-    establish(host, seg, now);
+    establish(host, now);
     send_pure_ack(host);  // the handshake ACK
     send_handshake_packet(host, now);
     for (auto& stored : pending_) {
@@ -117,7 +165,7 @@ void Connection::on_segment_syn_received(ConnectionHost& host, const wire::Segme
   if (seg.has(flag::kRst)) {
     if (seg.seq == rcv_nxt_) {
       host.counters().resets_received++;
-      close(host, CloseReason::kResetByPeer);
+      lose_path(host, now, PathLoss::kReset);
     } else {
       drop(host, DropReason::kRstOutOfWindow);
     }
@@ -149,20 +197,22 @@ void Connection::on_segment_syn_received(ConnectionHost& host, const wire::Segme
     return;
   }
   snd_nxt_ = iss_ + 1;
+  last_inbound_ = now;
   note_peer_ack(seg);
-  establish(host, seg, now);
+  establish(host, now);
   send_handshake_packet(host, now);
   // The client's first data segment may overtake (or replace) its handshake ACK: it carries
   // the same acknowledgement, so it completes the handshake and its payload is kept.
   if (!seg.payload.empty()) accept_payload(host, seg, now);
 }
 
-void Connection::establish(ConnectionHost& host, const wire::Segment& seg, Time now) {
-  (void)seg;
+void Connection::establish(ConnectionHost& host, Time now) {
   state_ = ConnState::kEstablished;
   handshake_deadline_ = Time::never();
-  last_datagram_ = now;
+  established_at_ = now;
+  last_keepalive_ = Time::never();
   host.counters().handshakes_completed++;
+  if (peer_kind_ == PeerKind::kPhantasm) host.counters().phantasm_peers++;
   host.established(*this);
 }
 
@@ -192,12 +242,28 @@ void Connection::on_segment_established(ConnectionHost& host, const wire::Segmen
     drop(host, DropReason::kDataOutOfWindow);
     return;
   }
+  last_inbound_ = now;
   note_peer_ack(seg);
-  if (seg.payload.empty()) {
-    bump(traffic_, host.counters(), &TrafficCounters::pure_acks_received);
+  if (!seg.payload.empty()) {
+    accept_payload(host, seg, now);
     return;
   }
-  accept_payload(host, seg, now);
+  // A segment without payload still tells us how far the peer has sent, and every middlebox
+  // on the path saw that sequence number: acknowledging it is safe and clears conntrack's
+  // "unacknowledged data" state even when the data before it was lost.
+  if (seq::after(seg.seq, rcv_nxt_)) rcv_nxt_ = seg.seq;
+  if (seg.has(flag::kPsh)) {
+    // A keepalive probe (pure ACK with PSH): answer with a pure ACK, without PSH so that two
+    // ends never answer each other forever. Rate-limited: a reply per probe interval at most.
+    bump(traffic_, host.counters(), &TrafficCounters::keepalives_received);
+    if (last_keepalive_reply_.is_never() || now - last_keepalive_reply_ >= config.challenge_ack_interval) {
+      last_keepalive_reply_ = now;
+      send_pure_ack(host);
+      bump(traffic_, host.counters(), &TrafficCounters::keepalive_replies_sent);
+    }
+    return;
+  }
+  bump(traffic_, host.counters(), &TrafficCounters::pure_acks_received);
 }
 
 void Connection::on_rst(ConnectionHost& host, const wire::Segment& seg, Time now) {
@@ -206,7 +272,7 @@ void Connection::on_rst(ConnectionHost& host, const wire::Segment& seg, Time now
   // RST at our ack, which then closes). Outside the window: drop.
   if (seg.seq == rcv_nxt_) {
     host.counters().resets_received++;
-    close(host, CloseReason::kResetByPeer);
+    lose_path(host, now, PathLoss::kReset);
     return;
   }
   if (in_receive_window(host.config(), seg.seq)) {
@@ -259,6 +325,7 @@ void Connection::on_datagram(ConnectionHost& host, DatagramBuffer datagram, Time
   }
   switch (state_) {
     case ConnState::kSynSent: {
+      last_datagram_ = now;
       if (pending_.size() >= host.config().max_pending_datagrams) {
         drop(host, DropReason::kPendingQueueFull);
         return;
@@ -269,9 +336,12 @@ void Connection::on_datagram(ConnectionHost& host, DatagramBuffer datagram, Time
       pending_.push_back(std::move(stored));
       return;
     }
-    case ConnState::kSynReceived:
-      // A server flow is opened to the host only once established; nothing to send on yet.
-      drop(host, DropReason::kFlowClosed);
+    case ConnState::kSynReceived:  // a server flow reaches its host only once established
+    case ConnState::kBackoff:
+    case ConnState::kDetached:
+      // The application is still active: that keeps the flow (and the reconnect) alive.
+      last_datagram_ = now;
+      drop(host, DropReason::kPathDown);
       return;
     case ConnState::kEstablished:
       send_data(host, datagram.storage, datagram.offset, datagram.length, now);
@@ -301,8 +371,9 @@ void Connection::send_data(ConnectionHost& host, std::span<uint8_t> buffer, size
   snd_nxt_ = end;
   last_ack_sent_ = rcv_nxt_;
   ack_deadline_ = Time::never();
-  last_datagram_ = now;
   if (kind == Payload::kDatagram) {
+    last_datagram_ = now;
+    last_datagram_sent_ = now;
     bump(traffic_, host.counters(), &TrafficCounters::datagrams_sent);
     bump(traffic_, host.counters(), &TrafficCounters::bytes_sent, length);
   } else {
@@ -332,57 +403,189 @@ void Connection::send_challenge_ack(ConnectionHost& host, Time now) {
   bump(traffic_, host.counters(), &TrafficCounters::challenge_acks_sent);
 }
 
+void Connection::send_keepalive(ConnectionHost& host, Time now) {
+  // A pure ACK with PSH: a Phantun peer ignores it (no payload), a Phantasm peer answers it,
+  // and every middlebox on the path refreshes its state.
+  auto header = phantun::ack(tuple_, snd_nxt_, rcv_nxt_);
+  header.flags |= flag::kPsh;
+  send_control(host, header);
+  last_ack_sent_ = rcv_nxt_;
+  ack_deadline_ = Time::never();
+  last_keepalive_ = now;
+  bump(traffic_, host.counters(), &TrafficCounters::keepalives_sent);
+}
+
+void Connection::send_rst(ConnectionHost& host) {
+  // Phantun's close RST: RST only, ack 0, at our current sequence number (the ISN while the
+  // handshake has not completed).
+  send_control(host, phantun::close_rst(tuple_, state_ == ConnState::kEstablished ? snd_nxt_ : iss_));
+  host.counters().resets_sent++;
+}
+
+bool Connection::path_dead(const EngineConfig& config, Time now) const {
+  if (peer_kind_ == PeerKind::kPhantasm) return now - last_inbound_ >= config.dead_after;
+  if (config.phantun_dead_after == Duration::zero()) return false;
+  // Only silence while we send counts: a Phantun peer is quiet whenever its application is.
+  return now - last_inbound_ >= config.phantun_dead_after && !last_datagram_sent_.is_never() &&
+         last_datagram_sent_ > last_inbound_ && now - last_datagram_sent_ < config.phantun_dead_after;
+}
+
+Time Connection::dead_deadline(const EngineConfig& config) const {
+  if (peer_kind_ == PeerKind::kPhantasm) return last_inbound_ + config.dead_after;
+  if (config.phantun_dead_after == Duration::zero() || last_datagram_sent_.is_never() ||
+      last_datagram_sent_ <= last_inbound_) {
+    return Time::never();  // re-evaluated when a datagram goes out
+  }
+  return last_inbound_ + config.phantun_dead_after;
+}
+
 void Connection::on_timer(ConnectionHost& host, Time now) {
   if (closed()) return;
   const EngineConfig& config = host.config();
-  if (state_ != ConnState::kEstablished) {
-    if (now < handshake_deadline_) return;
-    if (handshakes_sent_ < config.handshake_attempts) {
-      send_handshake(host);
-      handshake_deadline_ = now + config.handshake_timeout;
-      return;
-    }
-    host.counters().handshakes_failed++;
-    close(host, CloseReason::kHandshakeFailed);
-    return;
-  }
+  // Every state ends when the local application has been silent for the idle timeout.
   if (now >= last_datagram_ + config.idle_timeout) {
     close(host, CloseReason::kIdle);
     return;
   }
+  switch (state_) {
+    case ConnState::kSynSent:
+    case ConnState::kSynReceived:
+      if (now < handshake_deadline_) return;
+      if (handshakes_sent_ < config.handshake_attempts) {
+        send_handshake(host);
+        handshake_deadline_ = now + config.handshake_timeout;
+        return;
+      }
+      host.counters().handshakes_failed++;
+      lose_path(host, now, PathLoss::kUnanswered);
+      return;
+    case ConnState::kBackoff:
+      if (now < reconnect_at_) return;
+      if (auto tuple = host.new_tuple(*this)) {
+        tuple_ = *tuple;
+        reconnect_at_ = Time::never();
+        bump(traffic_, host.counters(), &TrafficCounters::reconnects);
+        begin_client_handshake(host, now);
+      } else {
+        drop(host, DropReason::kPortsExhausted);
+        reconnect_at_ = now + config.reconnect_backoff_max;
+      }
+      return;
+    case ConnState::kDetached:
+      if (now >= hold_until_) close(host, CloseReason::kDeadPath);
+      return;
+    case ConnState::kEstablished:
+      on_timer_established(host, now);
+      return;
+  }
+}
+
+void Connection::on_timer_established(ConnectionHost& host, Time now) {
+  const EngineConfig& config = host.config();
+  if (path_dead(config, now)) {
+    lose_path(host, now, PathLoss::kUnanswered);
+    return;
+  }
+  if (now >= latest(last_inbound_, last_keepalive_) + config.keepalive_interval) send_keepalive(host, now);
   if (now >= ack_deadline_) {
     if (rcv_nxt_ != last_ack_sent_) send_pure_ack(host);
     ack_deadline_ = Time::never();
   }
 }
 
-Time Connection::deadline(const EngineConfig& config) const {
-  if (closed()) return Time::never();
-  if (state_ != ConnState::kEstablished) return handshake_deadline_;
-  return earliest(last_datagram_ + config.idle_timeout, ack_deadline_);
+void Connection::lose_path(ConnectionHost& host, Time now, PathLoss cause) {
+  const EngineConfig& config = host.config();
+  const bool keep_flow = role_ == Role::kClient || (opened_to_host_ && peer_kind_ == PeerKind::kPhantasm &&
+                                                     session_ != 0 && config.session_hold > Duration::zero());
+  if (!keep_flow) {
+    if (cause == PathLoss::kReset) {
+      close(host, CloseReason::kResetByPeer);
+    } else {
+      close(host, opened_to_host_ ? CloseReason::kDeadPath : CloseReason::kHandshakeFailed);
+    }
+    return;
+  }
+  // Tell the old path's middleboxes and the peer, unless the peer itself reset it.
+  if (cause != PathLoss::kReset && has_tuple()) send_rst(host);
+  const bool was_established = state_ == ConnState::kEstablished;
+  drop_pending(host, DropReason::kHandshakeFailed);
+  handshake_deadline_ = Time::never();
+  ack_deadline_ = Time::never();
+  bump(traffic_, host.counters(), &TrafficCounters::paths_lost);
+  if (role_ == Role::kClient) {
+    // A connection that lived long enough earns an immediate retry; repeated failures back off
+    // (a middlebox that resets every connection must not get a SYN storm).
+    if (was_established && now - established_at_ >= config.reconnect_backoff_max) backoff_ = Duration::zero();
+    reconnect_at_ = now + backoff_;
+    backoff_ = backoff_ == Duration::zero() ? config.reconnect_backoff_min
+                                            : std::min(backoff_ * 2, config.reconnect_backoff_max);
+    state_ = ConnState::kBackoff;
+    return;
+  }
+  host.forget_tuple(*this);
+  state_ = ConnState::kDetached;
+  hold_until_ = now + config.session_hold;
+}
+
+void Connection::reattach(ConnectionHost& host, const FourTuple& tuple, const wire::Segment& syn, uint32_t iss,
+                          Time now) {
+  if (state_ == ConnState::kEstablished) send_rst(host);  // the old tuple's path is gone
+  if (has_tuple()) host.forget_tuple(*this);
+  tuple_ = tuple;
+  iss_ = iss;
+  snd_nxt_ = iss;
+  irs_ = syn.seq;
+  rcv_nxt_ = syn.seq + 1;
+  last_ack_sent_ = rcv_nxt_;
+  peer_ack_ = 0;
+  peer_window_ = syn.window;
+  peer_window_scale_ = syn.options.window_scale;
+  last_inbound_ = now;
+  hold_until_ = Time::never();
+  handshakes_sent_ = 0;
+  state_ = ConnState::kSynReceived;
+  bump(traffic_, host.counters(), &TrafficCounters::reconnects);
+  host.counters().handshakes_started++;
+  send_handshake(host);
+  handshake_deadline_ = now + host.config().handshake_timeout;
 }
 
 void Connection::close(ConnectionHost& host, CloseReason reason) {
   if (closed()) return;
+  if (reason != CloseReason::kResetByPeer && has_tuple()) send_rst(host);
   close_reason_ = reason;
-  if (reason != CloseReason::kResetByPeer) {
-    // Phantun's close RST: RST only, ack 0, at our current sequence number (the ISN while the
-    // handshake has not completed).
-    send_control(host, phantun::close_rst(tuple_, state_ == ConnState::kEstablished ? snd_nxt_ : iss_));
-    host.counters().resets_sent++;
-  }
-  if (!pending_.empty()) {
-    drop(host, reason == CloseReason::kLocalClose ? DropReason::kFlowClosed : DropReason::kHandshakeFailed,
-         pending_.size());
-    pending_.clear();
-  }
+  drop_pending(host, reason == CloseReason::kLocalClose ? DropReason::kFlowClosed : DropReason::kHandshakeFailed);
   handshake_deadline_ = Time::never();
   ack_deadline_ = Time::never();
+}
+
+void Connection::drop_pending(ConnectionHost& host, DropReason reason) {
+  if (pending_.empty()) return;
+  drop(host, reason, pending_.size());
+  pending_.clear();
 }
 
 void Connection::drop(ConnectionHost& host, DropReason reason, uint64_t n) {
   drops_.count(reason, n);
   host.counters().drops.count(reason, n);
+}
+
+Time Connection::deadline(const EngineConfig& config) const {
+  if (closed()) return Time::never();
+  const Time idle = last_datagram_ + config.idle_timeout;
+  switch (state_) {
+    case ConnState::kSynSent:
+    case ConnState::kSynReceived:
+      return earliest(idle, handshake_deadline_);
+    case ConnState::kBackoff:
+      return earliest(idle, reconnect_at_);
+    case ConnState::kDetached:
+      return earliest(idle, hold_until_);
+    case ConnState::kEstablished:
+      break;
+  }
+  const Time keepalive = latest(last_inbound_, last_keepalive_) + config.keepalive_interval;
+  return earliest(earliest(idle, ack_deadline_), earliest(keepalive, dead_deadline(config)));
 }
 
 FlowSnapshot Connection::snapshot() const {
@@ -395,6 +598,8 @@ FlowSnapshot Connection::snapshot() const {
   s.snd_nxt = snd_nxt_;
   s.rcv_nxt = rcv_nxt_;
   s.peer_window_scaled = peer_window_scale_.has_value();
+  s.peer_kind = peer_kind_;
+  s.last_inbound = last_inbound_;
   s.traffic = traffic_;
   s.drops = drops_;
   return s;

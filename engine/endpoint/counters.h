@@ -18,6 +18,11 @@ struct TrafficCounters {
   uint64_t challenge_acks_sent = 0;
   uint64_t sent_beyond_peer_window = 0;  // a strict middlebox would call these INVALID
   uint64_t handshake_packets_sent = 0;   // --handshake-packet segments (not datagrams)
+  uint64_t keepalives_sent = 0;
+  uint64_t keepalives_received = 0;
+  uint64_t keepalive_replies_sent = 0;
+  uint64_t paths_lost = 0;               // dead paths and peer resets the flow survived
+  uint64_t reconnects = 0;               // client: re-handshakes; server: returning sessions
 
   TrafficCounters& operator+=(const TrafficCounters& o) {
     datagrams_sent += o.datagrams_sent;
@@ -29,6 +34,11 @@ struct TrafficCounters {
     challenge_acks_sent += o.challenge_acks_sent;
     sent_beyond_peer_window += o.sent_beyond_peer_window;
     handshake_packets_sent += o.handshake_packets_sent;
+    keepalives_sent += o.keepalives_sent;
+    keepalives_received += o.keepalives_received;
+    keepalive_replies_sent += o.keepalive_replies_sent;
+    paths_lost += o.paths_lost;
+    reconnects += o.reconnects;
     return *this;
   }
 };
@@ -46,6 +56,7 @@ struct EndpointCounters {
   uint64_t resets_received = 0;  // acceptable RSTs that closed a flow
   uint64_t resets_sent = 0;
   uint64_t unknown_rsts_suppressed = 0;  // rate limit or --no-rst-unknown
+  uint64_t phantasm_peers = 0;  // handshakes whose peer proved to be Phantasm
   // Totals of the per-connection traffic counters, including closed connections.
   TrafficCounters traffic;
   DropCounters drops;

@@ -18,6 +18,8 @@ std::string_view to_string(ConnState s) {
     case ConnState::kSynSent: return "syn-sent";
     case ConnState::kSynReceived: return "syn-received";
     case ConnState::kEstablished: return "established";
+    case ConnState::kBackoff: return "backoff";
+    case ConnState::kDetached: return "detached";
   }
   return "?";
 }
@@ -90,8 +92,23 @@ struct Endpoint::Impl final : ConnectionHost {
   std::span<uint8_t> scratch() override { return scratch_buffer; }
   void deliver(Connection& conn, std::span<const uint8_t> payload) override { sink.deliver_datagram(conn.id(), payload); }
   void established(Connection& conn) override {
-    table.note_established();
+    table.sync_half_open(conn);
     if (!conn.opened_to_host()) open_to_host(conn);
+  }
+  std::optional<FourTuple> new_tuple(Connection& conn) override {
+    auto tuple = client_tuple();
+    if (tuple) table.retuple(conn, *tuple);
+    return tuple;
+  }
+  void forget_tuple(Connection& conn) override { table.forget_tuple(conn); }
+  uint64_t random() override { return rng.next_u64(); }
+
+  // A tuple towards the configured server from a free source port.
+  std::optional<FourTuple> client_tuple() {
+    const IpAddress local_ip = cfg.remote.ip.is_v6() ? *cfg.local_v6 : cfg.local_v4;
+    auto port = table.allocate_port(local_ip, cfg.remote, cfg.port_min, cfg.port_max, rng);
+    if (!port) return std::nullopt;
+    return FourTuple{{local_ip, *port}, cfg.remote};
   }
 
   void open_to_host(Connection& conn) {
@@ -102,6 +119,7 @@ struct Endpoint::Impl final : ConnectionHost {
 
   // Removes a closed connection, or queues its next deadline.
   void settle(Connection& conn) {
+    table.sync_half_open(conn);
     if (conn.closed()) {
       const FlowId id = conn.id();
       const bool tell_host = conn.opened_to_host();
@@ -153,7 +171,17 @@ struct Endpoint::Impl final : ConnectionHost {
       return;
     }
     const uint32_t iss = cfg.randomize_server_isn ? rng.next_u32() : 0;
-    auto& conn = table.insert(std::make_unique<Connection>(table.next_id(), syn.receiver_tuple(), syn, iss, now));
+    // A Phantasm client coming back on a new connection: same flow, same UDP socket.
+    if (syn.options.phantasm && syn.options.phantasm->session != 0 && cfg.compat != Compat::kPhantun) {
+      if (Connection* returning = table.find_session(syn.options.phantasm->session)) {
+        table.retuple(*returning, syn.receiver_tuple());
+        returning->reattach(*this, syn.receiver_tuple(), syn, iss, now);
+        settle(*returning);
+        return;
+      }
+    }
+    auto& conn =
+        table.insert(std::make_unique<Connection>(table.next_id(), syn.receiver_tuple(), syn, iss, cfg, now));
     conn.start(*this, now);
     settle(conn);
   }
@@ -224,15 +252,14 @@ struct Endpoint::Impl final : ConnectionHost {
       stats.drops.count(DropReason::kHalfOpenLimit);
       return nullptr;
     }
-    const IpAddress local_ip = cfg.remote.ip.is_v6() ? *cfg.local_v6 : cfg.local_v4;
-    auto port = table.allocate_port(local_ip, cfg.remote, cfg.port_min, cfg.port_max, rng);
-    if (!port) {
+    auto tuple = client_tuple();
+    if (!tuple) {
       stats.drops.count(DropReason::kPortsExhausted);
       return nullptr;
     }
-    const FourTuple tuple{{local_ip, *port}, cfg.remote};
-    // Phantun servers accept only ISN 0 (phantun-wire.md §0).
-    auto& conn = table.insert(std::make_unique<Connection>(table.next_id(), tuple, udp_peer, 0u, now));
+    // The session names this flow across re-handshakes (48 bits, never 0).
+    const uint64_t session = (rng.next_u64() & wire::kSessionMask) | 1;
+    auto& conn = table.insert(std::make_unique<Connection>(table.next_id(), *tuple, udp_peer, session, now));
     open_to_host(conn);
     conn.start(*this, now);
     return &conn;
@@ -310,6 +337,12 @@ std::vector<FlowSnapshot> Endpoint::flows() const {
   std::vector<FlowSnapshot> out;
   impl_->table.for_each([&](const Connection& c) { out.push_back(c.snapshot()); });
   return out;
+}
+
+void Endpoint::set_remote(const SocketAddress& remote) {
+  EngineConfig next = impl_->cfg;
+  next.remote = remote;
+  if (!validate(next)) impl_->cfg.remote = remote;
 }
 
 std::optional<FlowId> Endpoint::find_flow(const SocketAddress& udp_peer) const {

@@ -31,7 +31,13 @@ struct DatagramBuffer {
   std::span<const uint8_t> payload() const { return std::span<const uint8_t>(storage).subspan(offset, length); }
 };
 
-enum class ConnState : uint8_t { kSynSent, kSynReceived, kEstablished };
+enum class ConnState : uint8_t {
+  kSynSent,      // client handshake
+  kSynReceived,  // server handshake
+  kEstablished,
+  kBackoff,      // client: path lost, waiting to connect again (datagrams are counted, not sent)
+  kDetached,     // server: a Phantasm client's path died; the flow waits for its session to return
+};
 
 std::string_view to_string(ConnState s);
 
@@ -45,6 +51,8 @@ struct FlowSnapshot {
   uint32_t snd_nxt;
   uint32_t rcv_nxt;
   bool peer_window_scaled;
+  PeerKind peer_kind;
+  Time last_inbound;
   TrafficCounters traffic;
   DropCounters drops;
 };
@@ -83,6 +91,9 @@ class Endpoint {
   size_t half_open_count() const;
   std::optional<FlowSnapshot> flow(FlowId id) const;
   std::vector<FlowSnapshot> flows() const;
+  // Client: the server to use from the next (re)connection on, e.g. after the host re-resolved
+  // its name. Must be of a family the configuration has a local address for.
+  void set_remote(const SocketAddress& remote);
   // Client: the flow serving a UDP peer, if any.
   std::optional<FlowId> find_flow(const SocketAddress& udp_peer) const;
 

@@ -41,20 +41,50 @@ Connection& FlowTable::insert(std::unique_ptr<Connection> conn) {
   }
   auto& slot = slots_[id.slot];
   slot.conn = std::move(conn);
+  ++flows_;
   by_tuple_.emplace(slot.conn->tuple(), id.slot);
   if (slot.conn->udp_peer()) by_peer_.emplace(*slot.conn->udp_peer(), id.slot);
-  if (slot.conn->half_open()) ++half_open_;
+  if (slot.conn->session() != 0 && !slot.conn->udp_peer()) by_session_.emplace(slot.conn->session(), id.slot);
+  sync_half_open(*slot.conn);
   return *slot.conn;
+}
+
+void FlowTable::sync_half_open(Connection& conn) {
+  if (conn.counted_half_open == conn.half_open()) return;
+  conn.counted_half_open = conn.half_open();
+  if (conn.counted_half_open) {
+    ++half_open_;
+  } else {
+    --half_open_;
+  }
+}
+
+void FlowTable::retuple(Connection& conn, const FourTuple& tuple) {
+  forget_tuple(conn);
+  by_tuple_.emplace(tuple, conn.id().slot);
+}
+
+void FlowTable::forget_tuple(Connection& conn) {
+  auto it = by_tuple_.find(conn.tuple());
+  if (it != by_tuple_.end() && it->second == conn.id().slot) by_tuple_.erase(it);
+}
+
+Connection* FlowTable::find_session(uint64_t session) {
+  auto it = by_session_.find(session);
+  return it == by_session_.end() ? nullptr : slots_[it->second].conn.get();
 }
 
 void FlowTable::erase(FlowId id) {
   Connection* conn = get(id);
   if (!conn) return;
-  if (conn->half_open()) --half_open_;
-  by_tuple_.erase(conn->tuple());
+  if (conn->counted_half_open) --half_open_;
+  forget_tuple(*conn);
   if (conn->udp_peer()) by_peer_.erase(*conn->udp_peer());
+  auto session = by_session_.find(conn->session());
+  if (session != by_session_.end() && session->second == id.slot) by_session_.erase(session);
   auto& slot = slots_[id.slot];
   slot.conn.reset();
+  --flows_;
   ++slot.generation;
   free_slots_.push_back(id.slot);
 }

@@ -24,16 +24,21 @@ class FlowTable {
   FlowId next_id() const;
   Connection& insert(std::unique_ptr<Connection> conn);
   void erase(FlowId id);
+  // Moves `conn` to a new tuple (client reconnect, server reattach) or off any tuple.
+  void retuple(Connection& conn, const FourTuple& tuple);
+  void forget_tuple(Connection& conn);
+  // Server: the flow whose Phantasm client uses `session`.
+  Connection* find_session(uint64_t session);
+  // Recounts `conn` after a state change that may have entered or left the handshake.
+  void sync_half_open(Connection& conn);
 
   // A free source port in [lo, hi] for local_ip towards remote: starts at a random port and
   // scans upward, wrapping around (Phantun stops at the top of the range instead).
   std::optional<uint16_t> allocate_port(const IpAddress& local_ip, const SocketAddress& remote, uint16_t lo,
                                         uint16_t hi, Rng& rng) const;
 
-  size_t size() const { return by_tuple_.size(); }
+  size_t size() const { return flows_; }
   size_t half_open() const { return half_open_; }
-  // Call when a connection leaves the handshake.
-  void note_established() { --half_open_; }
 
   template <typename F>
   void for_each(F&& f) const {
@@ -57,6 +62,8 @@ class FlowTable {
   std::vector<uint32_t> free_slots_;
   std::unordered_map<FourTuple, uint32_t> by_tuple_;
   std::unordered_map<SocketAddress, uint32_t> by_peer_;
+  std::unordered_map<uint64_t, uint32_t> by_session_;
+  size_t flows_ = 0;
   size_t half_open_ = 0;
 };
 

@@ -32,7 +32,13 @@ enum class CloseReason : uint8_t {
   kResetByPeer,      // an acceptable RST arrived
   kHandshakeFailed,  // no answer to the handshake, or refused
   kLocalClose,       // the host closed it (shutdown)
+  kDeadPath,         // server: the client's path died and it did not come back in time
 };
+
+// What the far end is. Assumed Phantun until its hello says otherwise.
+enum class PeerKind : uint8_t { kPhantun, kPhantasm };
+
+constexpr std::string_view to_string(PeerKind k) { return k == PeerKind::kPhantasm ? "phantasm" : "phantun"; }
 
 constexpr std::string_view to_string(CloseReason r) {
   switch (r) {
@@ -40,6 +46,7 @@ constexpr std::string_view to_string(CloseReason r) {
     case CloseReason::kResetByPeer: return "reset-by-peer";
     case CloseReason::kHandshakeFailed: return "handshake-failed";
     case CloseReason::kLocalClose: return "local-close";
+    case CloseReason::kDeadPath: return "dead-path";
   }
   return "?";
 }

@@ -9,6 +9,8 @@ namespace flag = wire::tcp::flag;
 
 TEST(Handshake, ClientSendsPhantunSynAndQueuesTheDatagram) {
   Pair p;
+  p.ccfg.compat = Compat::kPhantun;
+  p.build();
   p.send_from_app(kAppA, "hello");
   ASSERT_EQ(p.csink.packets.size(), 1u);
   const auto syn = p.csink.segment(0);
@@ -53,6 +55,8 @@ TEST(Handshake, CompletesAndFlushesQueuedDatagramsInOrder) {
 
 TEST(Handshake, ServerAnswersWithPhantunSynAck) {
   Pair p;  // server ISN 0, as Phantun
+  p.ccfg.compat = Compat::kPhantun;
+  p.build();
   p.send_from_app(kAppA, "x");
   p.server->on_network_packet(p.csink.packets[0], p.now);
   ASSERT_EQ(p.ssink.packets.size(), 1u);
@@ -82,7 +86,7 @@ TEST(Handshake, ServerAcceptsAnyClientIsnAndMayRandomiseItsOwn) {
   EXPECT_NE(sa.seq, 0u);  // randomised (seed 2 does not give 0)
 }
 
-TEST(Handshake, LostSynIsRetransmittedEverySecondThenFailsWithRst) {
+TEST(Handshake, LostSynIsRetransmittedEverySecondThenRetriedOnANewPortWithBackoff) {
   Pair p;
   p.send_from_app(kAppA, "lost");
   EXPECT_EQ(p.client->next_deadline(), at(1s));
@@ -90,24 +94,39 @@ TEST(Handshake, LostSynIsRetransmittedEverySecondThenFailsWithRst) {
   p.client->on_timer(at(2s));
   ASSERT_EQ(p.csink.packets.size(), 3u);
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(p.csink.segment(i).flags, flag::kSyn);
+  const uint16_t first_port = p.csink.segment(0).src_port;
   EXPECT_EQ(p.client->counters().handshake_retransmits, 2u);
+  // Three SYNs unanswered: a RST on the old port (as Phantun), then - the application still
+  // being active - a first retry at once on a new port.
   p.client->on_timer(at(3s));
-  ASSERT_EQ(p.csink.packets.size(), 4u);
+  ASSERT_EQ(p.csink.packets.size(), 5u);
   const auto rst = p.csink.segment(3);
   EXPECT_EQ(rst.flags, flag::kRst);
+  EXPECT_EQ(rst.src_port, first_port);
   EXPECT_EQ(rst.seq, 0u);
   EXPECT_EQ(rst.ack, 0u);
-  EXPECT_EQ(p.client->flow_count(), 0u);
+  const auto retry = p.csink.segment(4);
+  EXPECT_EQ(retry.flags, flag::kSyn);
+  EXPECT_NE(retry.src_port, first_port);
   EXPECT_EQ(p.client->counters().handshakes_failed, 1u);
-  // The queued datagram is not lost silently.
+  // The queued datagram is not lost silently; the flow itself stays (no close event).
   EXPECT_EQ(p.client->counters().drops[DropReason::kHandshakeFailed], 1u);
-  ASSERT_EQ(p.csink.events.back().kind, Event::kClosed);
-  EXPECT_EQ(p.csink.events.back().reason, CloseReason::kHandshakeFailed);
-  // The next datagram starts a fresh attempt.
-  p.now = at(4s);
-  p.send_from_app(kAppA, "again");
-  EXPECT_EQ(p.csink.last().flags, flag::kSyn);
   EXPECT_EQ(p.client->flow_count(), 1u);
+  EXPECT_EQ(p.csink.events.size(), 1u);
+  // The next failure waits 1 s before retrying, the one after 2 s: no SYN storm.
+  p.csink.take();
+  for (auto t : {4s, 5s, 6s}) p.client->on_timer(at(t));  // the second attempt's SYNs, then failure
+  EXPECT_EQ(p.client->flows()[0].state, ConnState::kBackoff);
+  EXPECT_EQ(p.client->next_deadline(), at(7s));
+  p.client->on_timer(at(7s));
+  p.client->on_timer(at(8s));
+  p.client->on_timer(at(9s));
+  p.client->on_timer(at(10s));  // third attempt failed
+  EXPECT_EQ(p.client->next_deadline(), at(12s));
+  // A silent application lets the flow go at the idle timeout.
+  p.client->on_timer(at(180s));
+  EXPECT_EQ(p.client->flow_count(), 0u);
+  EXPECT_EQ(p.csink.events.back().reason, CloseReason::kIdle);
 }
 
 TEST(Handshake, LostSynAckIsAnsweredWhenTheClientRepeatsItsSyn) {
@@ -185,11 +204,12 @@ TEST(Handshake, RepeatedSynAckAfterLostAckIsAcknowledgedAgain) {
   EXPECT_TRUE(ack.payload.empty());
 }
 
-TEST(Handshake, RstAnsweringTheSynFailsTheConnection) {
+TEST(Handshake, RstAnsweringTheSynFailsTheAttemptAndTheClientRetries) {
   Pair p;
   p.scfg.listen_ports = {9999};  // the server does not serve 4567: it resets
   p.build();
   p.send_from_app(kAppA, "x");
+  const uint16_t first_port = p.csink.last().src_port;
   p.server->on_network_packet(p.csink.take()[0], p.now);
   ASSERT_EQ(p.ssink.packets.size(), 1u);
   const auto rst = p.ssink.segment(0);
@@ -197,8 +217,13 @@ TEST(Handshake, RstAnsweringTheSynFailsTheConnection) {
   EXPECT_EQ(rst.ack, 1u);
   EXPECT_EQ(p.server->counters().drops[DropReason::kNotListening], 1u);
   p.client->on_network_packet(p.ssink.packets[0], p.now);
-  EXPECT_EQ(p.client->flow_count(), 0u);
-  EXPECT_EQ(p.csink.events.back().reason, CloseReason::kHandshakeFailed);
+  EXPECT_EQ(p.client->flows()[0].state, ConnState::kBackoff);
+  EXPECT_EQ(p.client->counters().handshakes_failed, 1u);
+  EXPECT_EQ(p.client->counters().drops[DropReason::kHandshakeFailed], 1u);
+  EXPECT_TRUE(p.csink.packets.empty());  // never a RST to a RST
+  p.client->on_timer(p.now);
+  EXPECT_EQ(p.csink.last().flags, flag::kSyn);
+  EXPECT_NE(p.csink.last().src_port, first_port);
 }
 
 TEST(Handshake, HandshakePacketIsTheFirstDataSegmentBothWays) {
@@ -239,7 +264,7 @@ TEST(Handshake, IPv6RemoteUsesTheIPv6LocalAddress) {
   const auto syn = p.csink.last();
   EXPECT_EQ(syn.version, IpVersion::kV6);
   EXPECT_EQ(syn.src, *IpAddress::parse("fcc8::2"));
-  EXPECT_EQ(p.csink.packets[0].size(), 64u);
+  EXPECT_EQ(p.csink.packets[0].size(), 40u + 20u + 4u + 12u);  // with the Phantasm hello
   p.pump();
   ASSERT_EQ(p.ssink.deliveries.size(), 1u);
   EXPECT_EQ(text(p.ssink.deliveries[0].payload), "v6");

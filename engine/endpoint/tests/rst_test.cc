@@ -24,13 +24,35 @@ Pair connected() {
   return p;
 }
 
-TEST(Rst, AtRcvNxtClosesWithoutReply) {
+TEST(Rst, AtRcvNxtEndsTheConnectionWithoutReplyAndTheClientReconnects) {
   Pair p = connected();
+  const uint16_t old_port = p.client->flows()[0].info.tuple.local.port;
   p.client->on_network_packet(from_server(p, 1, 0, flag::kRst), p.now);
-  EXPECT_EQ(p.client->flow_count(), 0u);
   EXPECT_TRUE(p.csink.packets.empty());
   EXPECT_EQ(p.client->counters().resets_received, 1u);
-  EXPECT_EQ(p.csink.events.back().reason, CloseReason::kResetByPeer);
+  EXPECT_EQ(p.client->flows()[0].state, ConnState::kBackoff);
+  EXPECT_EQ(p.client->counters().traffic.paths_lost, 1u);
+  // The flow (and the application's view of it) survives: a new handshake on a new port.
+  p.client->on_timer(p.now);
+  ASSERT_EQ(p.csink.packets.size(), 1u);
+  EXPECT_EQ(p.csink.segment(0).flags, flag::kSyn);
+  EXPECT_NE(p.csink.segment(0).src_port, old_port);
+  EXPECT_EQ(p.csink.events.size(), 1u);  // opened once, never closed
+}
+
+TEST(Rst, AtRcvNxtClosesAServerFlowOfAPhantunClient) {
+  Pair p;
+  p.ccfg.compat = Compat::kPhantun;
+  p.build();
+  p.send_from_app(kAppA, "hello");
+  p.pump();
+  const auto flow = p.server->flows().at(0);
+  std::vector<uint8_t> buf(100);
+  auto pkt = wire::emit_bare(buf, wire::phantun::close_rst(flow.info.tuple.reversed(), flow.rcv_nxt));
+  p.server->on_network_packet(*pkt, p.now);
+  EXPECT_EQ(p.server->flow_count(), 0u);
+  EXPECT_TRUE(p.ssink.packets.empty());
+  EXPECT_EQ(p.ssink.events.back().reason, CloseReason::kResetByPeer);
 }
 
 TEST(Rst, InWindowGetsAChallengeAckAndAPhantunPeerThenClosesCleanly) {
@@ -45,9 +67,11 @@ TEST(Rst, InWindowGetsAChallengeAckAndAPhantunPeerThenClosesCleanly) {
   // A second in-window RST right away is rate-limited: no second challenge ACK.
   p.client->on_network_packet(from_server(p, 1 + 6000, 0, flag::kRst), p.now);
   EXPECT_EQ(p.csink.packets.size(), 1u);
-  // A peer that really closed answers the challenge with RST+ACK at our ack: that closes.
+  // A peer that really closed answers the challenge with RST+ACK at our ack: that ends the
+  // connection (and the client, its application still active, will connect again).
   p.client->on_network_packet(from_server(p, challenge.ack, challenge.seq, flag::kRst | flag::kAck), p.now);
-  EXPECT_EQ(p.client->flow_count(), 0u);
+  EXPECT_EQ(p.client->flows().at(0).state, ConnState::kBackoff);
+  EXPECT_EQ(p.client->counters().resets_received, 1u);
 }
 
 TEST(Rst, OutOfWindowIsDroppedAndCounted) {
@@ -74,18 +98,15 @@ TEST(Rst, UnknownTupleGetsPhantunRstAckAndRstsAreNeverAnswered) {
   EXPECT_EQ(rst.seq, data.ack);
   EXPECT_EQ(rst.ack, data.seq + 4u);
   EXPECT_EQ(p.server->counters().drops[DropReason::kNoConnection], 1u);
-  // That RST closes the client's flow (its seq is the client's ack, i.e. its rcv_nxt)...
+  // That RST ends the client's connection (its seq is the client's ack, i.e. its rcv_nxt).
   p.client->on_network_packet(p.ssink.take()[0], p.now);
-  EXPECT_EQ(p.client->flow_count(), 0u);
-  // ...and a RST for an unknown tuple is dropped without reply.
-  p.server->on_network_packet(p.ssink.packets.empty() ? late[0] : late[0], p.now);
-  p.ssink.take();
-  p.send_from_app(kAppA, "new flow");
-  p.client->close_all(p.now);
-  auto out = p.csink.take();
-  ASSERT_EQ(wire::parse_packet(out.back())->flags, flag::kRst);
-  p.server->on_network_packet(out.back(), p.now);
+  EXPECT_EQ(p.client->flows().at(0).state, ConnState::kBackoff);
+  // A RST for an unknown tuple is dropped without reply.
+  std::vector<uint8_t> buf(100);
+  auto stray_rst = wire::emit_bare(buf, wire::phantun::close_rst(data.receiver_tuple().reversed(), 5));
+  p.server->on_network_packet(*stray_rst, p.now);
   EXPECT_TRUE(p.ssink.packets.empty());
+  EXPECT_EQ(p.server->counters().drops[DropReason::kNoConnection], 2u);
 }
 
 TEST(Rst, ReplyRateIsLimited) {

@@ -9,6 +9,7 @@
 
 #include "engine/endpoint/endpoint.h"
 #include "engine/wire/packet.h"
+#include "engine/wire/phantun_segments.h"
 
 namespace phantasm::test {
 
