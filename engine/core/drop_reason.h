@@ -41,6 +41,7 @@ namespace phantasm {
   X(kDataOutOfWindow, "data-out-of-window", "data segment outside the acceptance window")      \
   X(kEmptyDatagram, "empty-datagram", "zero-length UDP datagram: fake TCP cannot carry it")     \
   X(kAckUnsent, "ack-unsent", "segment acknowledging data this end never sent")               \
+  X(kAckTooOld, "ack-too-old", "segment acknowledging data further back than the window")     \
   X(kHalfOpenLimit, "half-open-limit", "SYN refused: too many half-open connections")          \
   X(kFlowLimit, "flow-limit", "new flow refused: flow table full")                             \
   X(kPortsExhausted, "ports-exhausted", "no free client port for a new connection")            \

@@ -234,9 +234,18 @@ void Connection::on_segment_established(ConnectionHost& host, const wire::Segmen
     drop(host, DropReason::kUnexpectedSegment);
     return;
   }
-  if (seg.has(flag::kAck) && seq::after(seg.ack, snd_nxt_)) {
-    drop(host, DropReason::kAckUnsent);
-    return;
+  // RFC 5961 §5: the acknowledgement must also be plausible. Together with the sequence window
+  // this is what a blind injector has to guess (docs/security.md has the odds).
+  if (seg.has(flag::kAck)) {
+    const int64_t ack_lag = -static_cast<int64_t>(seq::diff(seg.ack, snd_nxt_));
+    if (ack_lag < 0) {
+      drop(host, DropReason::kAckUnsent);
+      return;
+    }
+    if (ack_lag > static_cast<int64_t>(config.rx_window_ahead)) {
+      drop(host, DropReason::kAckTooOld);
+      return;
+    }
   }
   if (!in_receive_window(config, seg.seq)) {
     drop(host, DropReason::kDataOutOfWindow);

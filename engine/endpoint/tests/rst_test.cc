@@ -154,6 +154,8 @@ TEST(Segments, OutOfWindowDataAndAcksOfUnsentDataAreDropped) {
   EXPECT_EQ(p.client->counters().drops[DropReason::kDataOutOfWindow], 1u);
   p.client->on_network_packet(from_server(p, 1, 100000, flag::kAck, "spoof"), p.now);
   EXPECT_EQ(p.client->counters().drops[DropReason::kAckUnsent], 1u);
+  p.client->on_network_packet(from_server(p, 1, 6u - (1u << 31), flag::kAck, "spoof"), p.now);
+  EXPECT_EQ(p.client->counters().drops[DropReason::kAckTooOld], 1u);
   EXPECT_TRUE(p.csink.deliveries.empty());
   // Data within the window is delivered even after a gap (loss in flight).
   p.client->on_network_packet(from_server(p, 1 + 100000, 6, flag::kAck, "after a gap"), p.now);
