@@ -38,6 +38,18 @@ inline std::vector<std::string> flag_sequence(const Simulation& sim) {
   return out;
 }
 
+// "reason=count, ..." for every non-zero drop counter, for failure messages.
+inline std::string describe(const DropCounters& drops) {
+  std::string out;
+  for (size_t r = 0; r < kDropReasonCount; ++r) {
+    const auto reason = static_cast<DropReason>(r);
+    if (drops[reason] == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += std::string(to_string(reason)) + "=" + std::to_string(drops[reason]);
+  }
+  return out.empty() ? "none" : out;
+}
+
 inline size_t count_events(const Simulation& sim, Side side, bool opened) {
   size_t n = 0;
   for (const auto& e : sim.flow_events()) n += (e.side == side && e.opened == opened) ? 1 : 0;
