@@ -176,6 +176,27 @@ void RtNetlink::set_link_up(int ifindex, std::optional<uint32_t> mtu,
   }
 }
 
+void RtNetlink::disable_ipv6_autoconf(int ifindex) {
+  MessageBuilder builder(RTM_NEWLINK, NLM_F_ACK);
+  ifinfomsg info{};
+  info.ifi_family = AF_UNSPEC;
+  info.ifi_index = ifindex;
+  builder.add_struct(info);
+  // IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE = NONE } }, nested by hand.
+  const uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+  std::vector<uint8_t> inner(RTA_SPACE(sizeof mode), 0);
+  rtattr gen{static_cast<uint16_t>(RTA_LENGTH(sizeof mode)), IFLA_INET6_ADDR_GEN_MODE};
+  std::memcpy(inner.data(), &gen, sizeof gen);
+  inner[RTA_LENGTH(0)] = mode;
+  std::vector<uint8_t> family(RTA_LENGTH(0), 0);
+  rtattr inet6{static_cast<uint16_t>(RTA_LENGTH(inner.size())), AF_INET6};
+  std::memcpy(family.data(), &inet6, sizeof inet6);
+  family.insert(family.end(), inner.begin(), inner.end());
+  builder.add_attribute(IFLA_AF_SPEC, family);
+  auto message = builder.finish();
+  transact(message);  // refused without IPv6: nothing to disable then
+}
+
 void RtNetlink::add_peer_address(int ifindex, const IpAddress& local, const IpAddress& peer) {
   MessageBuilder builder(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
   ifaddrmsg info{};

@@ -29,6 +29,9 @@ class RtNetlink {
   // Sets the MTU and transmit queue length (when given) and brings the link up. Throws
   // SetupError.
   void set_link_up(int ifindex, std::optional<uint32_t> mtu, std::optional<uint32_t> txqueuelen);
+  // Stops the kernel from generating an IPv6 link-local address (addr_gen_mode none). Best
+  // effort: a kernel without IPv6 refuses it, which is fine.
+  void disable_ipv6_autoconf(int ifindex);
   // Adds `local` with point-to-point `peer` (/32 or /128, no DAD). Throws SetupError.
   void add_peer_address(int ifindex, const IpAddress& local, const IpAddress& peer);
   // Nothing when the link is gone or the reply is malformed.

@@ -4,6 +4,7 @@
 #include <net/if.h>  // before linux/if_tun.h, which would pull in the clashing linux/if.h
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +22,18 @@ UniqueFd open_queue(const std::string& name) {
     if (err == ENOENT || err == ENODEV || err == ENXIO) {
       throw SetupError("/dev/net/tun is missing: load the tun module (modprobe tun), or in a "
                        "container pass the device in (--device /dev/net/tun)");
+    }
+    if (err == EACCES) {
+      // Capabilities do not override file permissions: udev normally makes the node 0666.
+      struct stat st {};
+      std::string mode = ::stat("/dev/net/tun", &st) == 0
+                             ? " (mode " + std::to_string((st.st_mode >> 6) & 7) +
+                                   std::to_string((st.st_mode >> 3) & 7) +
+                                   std::to_string(st.st_mode & 7) + ")"
+                             : std::string();
+      throw SetupError("opening /dev/net/tun: permission denied" + mode +
+                       ": run as root, or make the device usable by this user (udev's default "
+                       "is mode 0666) and grant CAP_NET_ADMIN");
     }
     throw_setup_error("opening /dev/net/tun", err);
   }
@@ -71,7 +84,11 @@ TunDevice TunDevice::create(const TunOptions& options) {
 
 void TunDevice::configure(RtNetlink& netlink, std::span<const TunAddressPair> addresses,
                           const TunOptions& options) {
-  // Up first: IPv6 addresses cannot be added while the device is down on some kernels.
+  // No IPv6 link-local address: the daemon would only receive its MLD and router solicitations
+  // as packets to drop. Before "up", which is when the kernel would generate it.
+  netlink.disable_ipv6_autoconf(ifindex_);
+  // Up before the addresses: IPv6 addresses cannot be added while the device is down on some
+  // kernels.
   netlink.set_link_up(ifindex_, options.mtu, options.txqueuelen);
   for (const auto& pair : addresses) netlink.add_peer_address(ifindex_, pair.local, pair.peer);
 }

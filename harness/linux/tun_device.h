@@ -20,7 +20,10 @@ struct TunOptions {
   std::string name;        // empty: the kernel picks (tun0, tun1...)
   size_t queues = 1;       // IFF_MULTI_QUEUE: one fd each
   std::optional<uint32_t> mtu;
-  uint32_t txqueuelen = 1000;  // the kernel's TUN default (500) drops bursts bound for us
+  // Packets the kernel may queue for us before it drops (tx_dropped). The TUN default (500)
+  // overflows when a burst of echoes lands while the worker is busy with the UDP side; 4096
+  // matches the 4 MiB UDP socket buffers (about 2900 datagrams of 1400 bytes).
+  uint32_t txqueuelen = 4096;
 };
 
 // An OS-side address and the point-to-point peer the daemon speaks as (Phantun's --tun-local /

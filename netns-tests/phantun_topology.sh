@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# End-to-end test of phantasm-client and phantasm-server in Phantun's README topology.
+#
+#   client ns                          router ns                          server ns
+#  +-------------------------+        +------------------------+        +---------------------------+
+#  | udp sender              |        |                        |        | udp echo 127.0.0.1:7777   |
+#  |   -> 127.0.0.1:1234     |        |  forwarding            |        |   ^                       |
+#  | phantasm-client         |        |  masquerade out of r1  |        | phantasm-server -l 4567   |
+#  |   tun pc 192.168.200.1  |        |  (a carrier NAT)       |        |   tun ps 192.168.201.1    |
+#  |     peer 192.168.200.2  |        |                        |        |     peer 192.168.201.2    |
+#  |   masquerade tun -> c0  |        |                        |        |   dnat tcp 4567 -> .201.2 |
+#  | c0 10.90.1.2/fd90:1::2  |--------| r0 10.90.1.1  r1 10.90.2.1 |-----| s0 10.90.2.2/fd90:2::2     |
+#  +-------------------------+        +------------------------+        +---------------------------+
+#
+# Checks, for IPv4 and then IPv6 (the IPv6 client runs as a non-root user holding only
+# CAP_NET_ADMIN): 16 flows x 5000 datagrams each way arrive intact; conntrack in all three
+# namespaces shows the fake-TCP flow ESTABLISHED and [ASSURED]; 0 INVALID (conntrack -S and an nft
+# `ct state invalid counter` rule per namespace); no packet leaves with a TUN-private source and
+# every TCP checksum on the wire is valid (tcpdump in the router); the daemons' stats name no
+# drop; a datagram larger than the tunnel carries is counted, not truncated; SIGTERM exits 0 and
+# removes the TUN.
+#
+#   phantun_topology.sh CLIENT_BIN SERVER_BIN UDP_CHECK_PY
+# Exit 0: pass; 1: fail; 77: skipped (not root, or a tool is missing), with the reason.
+set -uo pipefail
+
+CLIENT_BIN=$(readlink -f "${1:?client binary}")
+SERVER_BIN=$(readlink -f "${2:?server binary}")
+UDP_CHECK=$(readlink -f "${3:?udp_check.py}")
+FLOWS=${PHX_FLOWS:-16}
+COUNT=${PHX_COUNT:-5000}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, nftables); run as root or via sudo"
+for tool in ip nft conntrack tcpdump python3 setpriv; do
+  command -v "$tool" >/dev/null || skip "'$tool' is not installed (scripts/install-deps.sh)"
+done
+
+P="phx-$$-"
+NS_C="${P}c" NS_R="${P}r" NS_S="${P}s"
+WORK=$(mktemp -d /tmp/phx-netns.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+FAILURES=0
+
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+fail() { echo "FAIL: $*"; FAILURES=$((FAILURES + 1)); }
+pass() { echo "ok:   $*"; }
+in_c() { ip netns exec "$NS_C" "$@"; }
+in_r() { ip netns exec "$NS_R" "$@"; }
+in_s() { ip netns exec "$NS_S" "$@"; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for ns in "$NS_C" "$NS_R" "$NS_S"; do ip netns del "$ns" 2>/dev/null; done
+  if [[ $FAILURES -eq 0 && -z ${PHX_KEEP:-} ]]; then rm -rf "$WORK"; else echo "logs kept in $WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# start NAME NS CMD...: runs CMD in NS in the background, logging to $WORK/NAME.log; sets $PID.
+start() {
+  local name=$1 ns=$2
+  shift 2
+  ip netns exec "$ns" "$@" >"$WORK/$name.log" 2>&1 &
+  PID=$!
+  PIDS+=("$PID")
+}
+
+# stop PID: SIGTERM, wait, and return the exit status.
+stop() {
+  local pid=$1 rc
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid"
+  rc=$?
+  PIDS=("${PIDS[@]/$pid/}")
+  return $rc
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [[ $SECONDS -ge $deadline ]] && return 1
+    sleep 0.1
+  done
+}
+
+# ---- topology ----------------------------------------------------------------------------------
+setup_topology() {
+  local ns
+  for ns in "$NS_C" "$NS_R" "$NS_S"; do
+    ip netns add "$ns" || return 1
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  done
+  ip link add c0 netns "$NS_C" type veth peer name r0 netns "$NS_R"
+  ip link add s0 netns "$NS_S" type veth peer name r1 netns "$NS_R"
+  ip -n "$NS_C" addr add 10.90.1.2/24 dev c0
+  ip -n "$NS_C" addr add fd90:1::2/64 dev c0 nodad
+  ip -n "$NS_R" addr add 10.90.1.1/24 dev r0
+  ip -n "$NS_R" addr add fd90:1::1/64 dev r0 nodad
+  ip -n "$NS_R" addr add 10.90.2.1/24 dev r1
+  ip -n "$NS_R" addr add fd90:2::1/64 dev r1 nodad
+  ip -n "$NS_S" addr add 10.90.2.2/24 dev s0
+  ip -n "$NS_S" addr add fd90:2::2/64 dev s0 nodad
+  for dev in "$NS_C c0" "$NS_R r0" "$NS_R r1" "$NS_S s0"; do
+    set -- $dev
+    ip -n "$1" link set "$2" up
+  done
+  ip -n "$NS_C" route add default via 10.90.1.1
+  ip -n "$NS_C" -6 route add default via fd90:1::1
+  ip -n "$NS_S" route add default via 10.90.2.1
+  ip -n "$NS_S" -6 route add default via fd90:2::1
+
+  # Every namespace counts what its conntrack finds INVALID (invalid packets skip NAT and would
+  # leak the TUN addresses, so this must stay 0).
+  for ns in "$NS_C" "$NS_R" "$NS_S"; do
+    ip netns exec "$ns" nft -f - <<'NFT' || return 1
+table inet phx_check {
+  chain pre { type filter hook prerouting priority -150; ct state invalid counter; }
+  chain out { type filter hook output priority -150; ct state invalid counter; }
+}
+NFT
+  done
+  # The README's rules: the client masquerades the TUN peer out of its uplink, the router is a
+  # NAT, the server DNATs the fake-TCP port to its TUN peer.
+  in_c nft -f - <<'NFT' || return 1
+table inet phx_nat {
+  chain post { type nat hook postrouting priority 100; iifname "pc*" oifname "c0" masquerade; }
+}
+NFT
+  in_r nft -f - <<'NFT' || return 1
+table inet phx_nat {
+  chain post { type nat hook postrouting priority 100; oifname "r1" masquerade; }
+}
+NFT
+  in_s nft -f - <<'NFT' || return 1
+table inet phx_nat {
+  chain pre {
+    type nat hook prerouting priority -100;
+    iifname "s0" tcp dport 4567 dnat ip to 192.168.201.2
+    iifname "s0" tcp dport 4567 dnat ip6 to fcc9::2
+  }
+}
+NFT
+}
+
+# ---- checks ------------------------------------------------------------------------------------
+# conntrack_assured NS PATTERN: an ESTABLISHED [ASSURED] tcp entry matching PATTERN exists.
+conntrack_assured() {
+  local ns=$1 pattern=$2 family=$3
+  ip netns exec "$ns" conntrack -L -f "$family" -p tcp 2>/dev/null |
+    grep -E "$pattern" | grep ESTABLISHED | grep -q ASSURED
+}
+
+invalid_count() {  # NS: conntrack -S invalid total + nft counter packets
+  local ns=$1 stat nftc
+  stat=$(ip netns exec "$ns" conntrack -S 2>/dev/null | grep -o 'invalid=[0-9]*' |
+    awk -F= '{s += $2} END {print s + 0}')
+  nftc=$(ip netns exec "$ns" nft list table inet phx_check | grep -o 'packets [0-9]*' |
+    awk '{s += $2} END {print s + 0}')
+  echo "$stat $nftc"
+}
+
+check_invalid() {
+  local ns counts
+  for ns in "$NS_C" "$NS_R" "$NS_S"; do
+    counts=$(invalid_count "$ns")
+    if [[ $counts == "0 0" ]]; then
+      pass "$1: 0 INVALID in ${ns#"$P"} (conntrack -S, nft ct state invalid counter)"
+    else
+      fail "$1: INVALID in ${ns#"$P"}: conntrack -S invalid / nft counter = $counts"
+    fi
+  done
+}
+
+tun_gone() { ! ip -n "$1" link show "$2" >/dev/null 2>&1; }
+
+# ---- one address family ------------------------------------------------------------------------
+# run_family 4|6: client daemon, traffic, conntrack, capture checks, client shutdown.
+run_family() {
+  local v=$1 remote client_pid send_pid dump_pid dump_full_pid result
+  local -a client_cmd
+  if [[ $v == 4 ]]; then
+    remote=10.90.2.2:4567
+    client_cmd=("$CLIENT_BIN" -l 127.0.0.1:1234 -r "$remote" --tun pc4)
+  else
+    remote=[fd90:2::2]:4567
+    # The non-root path: user nobody holding only CAP_NET_ADMIN (ambient), as the systemd unit
+    # runs it. Capabilities do not override file modes, and udev's usual 0666 on /dev/net/tun
+    # may be missing (this VM has 0600): give the daemon, in a private mount namespace only, a
+    # 0666 node of the same device instead of changing the host's.
+    client_cmd=(unshare --mount --propagation private bash -c '
+      d=$1; shift
+      mount -t tmpfs -o mode=755 phx-dev "$d" && mknod -m 666 "$d/tun" c 10 200 &&
+        mount --bind "$d/tun" /dev/net/tun || exit 1
+      exec "$@"' phx-tun "$WORK/dev"
+      ip netns exec "$NS_C" setpriv --reuid=nobody --regid=nogroup --clear-groups
+      --inh-caps=-all,+net_admin --ambient-caps=+net_admin --bounding-set=-all,+net_admin --
+      "$CLIENT_BIN" -l 127.0.0.1:1234 -r "$remote" --tun pc6)
+    mkdir -p "$WORK/dev"
+  fi
+  log "IPv$v: client -> $remote"
+  # Capture in the router: headers of everything, and whole packets for checksum checks.
+  in_r tcpdump -i any -nn -s 128 -w "$WORK/router$v.pcap" 'tcp or icmp or icmp6' \
+    >"$WORK/tcpdump$v.log" 2>&1 &
+  dump_pid=$!
+  PIDS+=("$dump_pid")
+  in_r tcpdump -i r1 -nn -s 0 -c 4000 -w "$WORK/router$v-full.pcap" tcp \
+    >"$WORK/tcpdump$v-full.log" 2>&1 &
+  dump_full_pid=$!
+  PIDS+=("$dump_full_pid")
+  wait_for 5 grep -q listening "$WORK/tcpdump$v.log" || fail "IPv$v: tcpdump did not start"
+  wait_for 5 grep -q listening "$WORK/tcpdump$v-full.log"
+
+  if [[ $v == 4 ]]; then
+    PHANTASM_LOG=info start "client$v" "$NS_C" "${client_cmd[@]}"
+  else
+    PHANTASM_LOG=info "${client_cmd[@]}" >"$WORK/client$v.log" 2>&1 &
+    PID=$!
+    PIDS+=("$PID")
+  fi
+  client_pid=$PID
+  if ! wait_for 10 grep -q "Listening on UDP" "$WORK/client$v.log"; then
+    fail "IPv$v: client did not start: $(tail -3 "$WORK/client$v.log")"
+    return
+  fi
+
+  if [[ $v == 6 ]]; then
+    local uid caps
+    uid=$(awk '/^Uid:/ {print $3}' "/proc/$client_pid/status")
+    caps=$(awk '/^CapEff:/ {print $2}' "/proc/$client_pid/status")
+    [[ $uid == $(id -u nobody) && $caps == 0000000000001000 ]] &&
+      pass "IPv6: client runs as nobody with only CAP_NET_ADMIN (CapEff $caps)" ||
+      fail "IPv6: client runs as uid $uid with CapEff $caps"
+  fi
+
+  result=$(in_c python3 "$UDP_CHECK" send --target 127.0.0.1:1234 --flows "$FLOWS" --count "$COUNT" --window 32 \
+    --flow-base $((v == 4 ? 0 : 1000)))
+  echo "      sender: $result"
+  if python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d['missing']==0 and d['corrupted']==0 and d['duplicated']==0 and d['wrong_flow']==0 and d['intact']==$((FLOWS * COUNT)) else 1)" "$result"; then
+    pass "IPv$v: $FLOWS flows x $COUNT datagrams each way arrived intact"
+  else
+    fail "IPv$v: datagrams lost, corrupted or duplicated: $result"
+  fi
+
+  local fam=ipv$v
+  conntrack_assured "$NS_C" "dport=4567" "$fam" && pass "IPv$v: client conntrack ESTABLISHED [ASSURED]" ||
+    fail "IPv$v: client conntrack: $(in_c conntrack -L -f "$fam" -p tcp 2>&1 | head -3)"
+  conntrack_assured "$NS_R" "dport=4567" "$fam" && pass "IPv$v: router conntrack ESTABLISHED [ASSURED]" ||
+    fail "IPv$v: router conntrack: $(in_r conntrack -L -f "$fam" -p tcp 2>&1 | head -3)"
+  conntrack_assured "$NS_S" "dport=4567" "$fam" && pass "IPv$v: server conntrack ESTABLISHED [ASSURED]" ||
+    fail "IPv$v: server conntrack: $(in_s conntrack -L -f "$fam" -p tcp 2>&1 | head -3)"
+  local flows_seen
+  flows_seen=$(in_r conntrack -L -f "$fam" -p tcp 2>/dev/null | grep ESTABLISHED | grep dport=4567 |
+    grep -c ASSURED)
+  [[ $flows_seen -eq $FLOWS ]] && pass "IPv$v: router sees $flows_seen assured fake-TCP flows" ||
+    fail "IPv$v: router sees $flows_seen assured fake-TCP flows, expected $FLOWS"
+  check_invalid "IPv$v after traffic"
+
+  # A datagram larger than the tunnel carries (MTU 1500 - headers) is counted, not truncated.
+  in_c python3 "$UDP_CHECK" oversize --target 127.0.0.1:1234 --size 1480
+  kill -USR1 "$client_pid"
+  if wait_for 5 grep -q "udp_truncated=1" "$WORK/client$v.log"; then
+    pass "IPv$v: oversize datagram counted as udp_truncated (stats on SIGUSR1)"
+  else
+    fail "IPv$v: oversize datagram not counted: $(grep stats: "$WORK/client$v.log" | tail -1)"
+  fi
+
+  stop "$client_pid"
+  local rc=$?
+  [[ $rc -eq 0 ]] && pass "IPv$v: client exited 0 on SIGTERM" || fail "IPv$v: client exit status $rc"
+  tun_gone "$NS_C" "pc$v" && pass "IPv$v: client TUN pc$v removed" || fail "IPv$v: TUN pc$v still exists"
+  grep "stats:" "$WORK/client$v.log" | tail -1 | sed 's/^/      client /'
+  # Wait for the server to see the RSTs, then look for INVALID again (shutdown path).
+  wait_for 5 bash -c "! ip netns exec $NS_R conntrack -L -f $fam -p tcp 2>/dev/null | grep ESTABLISHED | grep -q dport=4567"
+  check_invalid "IPv$v after client shutdown"
+
+  stop "$dump_pid"
+  kill -TERM "$dump_full_pid" 2>/dev/null
+  wait "$dump_full_pid" 2>/dev/null
+  check_capture "$v"
+}
+
+# check_capture 4|6: nothing from a TUN-private source on the router's wires; checksums valid.
+check_capture() {
+  local v=$1 leaked total bad
+  total=$(tcpdump -nn -r "$WORK/router$v.pcap" 2>/dev/null | wc -l)
+  leaked=$(tcpdump -nn -r "$WORK/router$v.pcap" \
+    'src net 192.168.200.0/24 or src net 192.168.201.0/24 or src net fcc8::/16 or src net fcc9::/16' \
+    2>/dev/null | wc -l)
+  if [[ $total -gt 0 && $leaked -eq 0 ]]; then
+    pass "IPv$v: capture: $total packets in the router, none from a TUN-private source"
+  else
+    fail "IPv$v: capture: $leaked of $total packets leaked a TUN-private source"
+  fi
+  total=$(tcpdump -nn -vv -r "$WORK/router$v-full.pcap" 2>/dev/null | grep -c 'Flags \[')
+  bad=$(tcpdump -nn -vv -r "$WORK/router$v-full.pcap" 2>/dev/null | grep -c 'incorrect')
+  if [[ $total -gt 0 && $bad -eq 0 ]]; then
+    pass "IPv$v: capture: $total full segments, every IP/TCP checksum valid"
+  else
+    fail "IPv$v: capture: $bad of $total segments with a bad checksum"
+  fi
+}
+
+# ---- main --------------------------------------------------------------------------------------
+log "namespaces ${P}{c,r,s}; logs in $WORK"
+setup_topology || { fail "topology setup"; exit 1; }
+
+start echo "$NS_S" python3 "$UDP_CHECK" echo --listen 127.0.0.1:7777 --report "$WORK/echo.json"
+echo_pid=$PID
+PHANTASM_LOG=info start server "$NS_S" "$SERVER_BIN" -l 4567 -r 127.0.0.1:7777 --tun ps
+server_pid=$PID
+wait_for 10 grep -q "Listening on 4567" "$WORK/server.log" || {
+  fail "server did not start: $(tail -3 "$WORK/server.log")"
+  exit 1
+}
+
+run_family 4
+run_family 6
+
+kill -USR1 "$server_pid"
+wait_for 5 grep -q "stats:" "$WORK/server.log"
+stop "$server_pid"
+rc=$?
+[[ $rc -eq 0 ]] && pass "server exited 0 on SIGTERM" || fail "server exit status $rc"
+tun_gone "$NS_S" ps && pass "server TUN ps removed" || fail "server TUN ps still exists"
+grep "stats:" "$WORK/server.log" | tail -1 | sed 's/^/      server /'
+stop "$echo_pid"
+echo "      echo server: $(cat "$WORK/echo.json")"
+# Both families' flows reached the UDP server intact, each from its own per-flow socket.
+python3 - "$WORK/echo.json" $((2 * FLOWS)) "$COUNT" <<'PY' && pass "echo server: $((2 * FLOWS)) flows x $COUNT datagrams arrived intact, one UDP source per flow" || fail "echo server saw losses, corruption or shared sources"
+import json, sys
+d = json.load(open(sys.argv[1])); flows, count = int(sys.argv[2]), int(sys.argv[3])
+ok = d["corrupted"] == 0 and d["intact"] == flows * count and d["flows"] == flows \
+    and d["per_flow_min"] == count and d["sources"] == flows
+sys.exit(0 if ok else 1)
+PY
+
+if [[ $FAILURES -eq 0 ]]; then
+  echo "PASS: netns Phantun topology (IPv4 and IPv6)"
+  exit 0
+fi
+echo "FAIL: $FAILURES check(s) failed"
+exit 1
