@@ -6,7 +6,8 @@
 //   offset 0  flow   (u32, big-endian)
 //          4  seq    (u32)
 //          8  length (u32, the datagram's total length)
-//         12  check  (u32, FNV-1a over the datagram with this field read as zero)
+//         12  check  (u32, a 64-bit multiply-rotate hash over the datagram with this field
+//                     read as zero, folded to 32 bits)
 //         16  filler
 #pragma once
 

@@ -81,7 +81,7 @@ TEST_P(Impairments, DatagramsArriveExactlyAsTheirSegmentsDid) {
   EXPECT_EQ(up.sent, client.traffic.datagrams_sent + not_sent);
   EXPECT_EQ(client.drops.total(), not_sent) << testing::describe(client.drops);
   // The server drops nothing but the RST of a client whose handshake failed (see
-  // HandshakeRst.DISABLED_ClientRstAfterFailedHandshakeClosesTheServersHalfOpenFlow).
+  // EngineFindings.DISABLED_ClientRstAfterFailedHandshakeClosesTheServersHalfOpenFlow).
   EXPECT_EQ(server.drops.total(), server.drops[DropReason::kRstOutOfWindow]) << testing::describe(server.drops);
   if (c.link.loss == 0) {
     EXPECT_EQ(server.drops.total(), 0u) << testing::describe(server.drops);

@@ -2,12 +2,25 @@
 #pragma once
 
 #include <cstdint>
+#include <iomanip>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/memwire/simulation.h"
+
+namespace phantasm {
+// Readable times in test failure messages: seconds with nanosecond precision.
+inline void PrintTo(Time t, std::ostream* os) {
+  if (t.is_never()) {
+    *os << "never";
+    return;
+  }
+  *os << t.ns() / 1'000'000'000 << "." << std::setw(9) << std::setfill('0') << t.ns() % 1'000'000'000 << " s";
+}
+}  // namespace phantasm
 
 namespace phantasm::memwire::testing {
 
