@@ -29,6 +29,7 @@ SERVER_BIN=$(readlink -f "${2:?server binary}")
 UDP_CHECK=$(readlink -f "${3:?udp_check.py}")
 FLOWS=${PHX_FLOWS:-16}
 COUNT=${PHX_COUNT:-5000}
+THREADS=${PHX_THREADS:-1}  # workers per daemon (TUN queues)
 
 skip() { echo "SKIP: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, nftables); run as root or via sudo"
@@ -187,7 +188,7 @@ run_family() {
   local -a client_cmd
   if [[ $v == 4 ]]; then
     remote=10.90.2.2:4567
-    client_cmd=("$CLIENT_BIN" -l 127.0.0.1:1234 -r "$remote" --tun pc4)
+    client_cmd=("$CLIENT_BIN" -l 127.0.0.1:1234 -r "$remote" --tun pc4 --threads "$THREADS")
   else
     remote=[fd90:2::2]:4567
     # The non-root path: user nobody holding only CAP_NET_ADMIN (ambient), as the systemd unit
@@ -201,7 +202,7 @@ run_family() {
       exec "$@"' phx-tun "$WORK/dev"
       ip netns exec "$NS_C" setpriv --reuid=nobody --regid=nogroup --clear-groups
       --inh-caps=-all,+net_admin --ambient-caps=+net_admin --bounding-set=-all,+net_admin --
-      "$CLIENT_BIN" -l 127.0.0.1:1234 -r "$remote" --tun pc6)
+      "$CLIENT_BIN" -l 127.0.0.1:1234 -r "$remote" --tun pc6 --threads "$THREADS")
     mkdir -p "$WORK/dev"
   fi
   log "IPv$v: client -> $remote"
@@ -308,12 +309,12 @@ check_capture() {
 }
 
 # ---- main --------------------------------------------------------------------------------------
-log "namespaces ${P}{c,r,s}; logs in $WORK"
+log "namespaces ${P}{c,r,s}; $THREADS worker(s) per daemon; logs in $WORK"
 setup_topology || { fail "topology setup"; exit 1; }
 
 start echo "$NS_S" python3 "$UDP_CHECK" echo --listen 127.0.0.1:7777 --report "$WORK/echo.json"
 echo_pid=$PID
-PHANTASM_LOG=info start server "$NS_S" "$SERVER_BIN" -l 4567 -r 127.0.0.1:7777 --tun ps
+PHANTASM_LOG=info start server "$NS_S" "$SERVER_BIN" -l 4567 -r 127.0.0.1:7777 --tun ps --threads "$THREADS"
 server_pid=$PID
 wait_for 10 grep -q "Listening on 4567" "$WORK/server.log" || {
   fail "server did not start: $(tail -3 "$WORK/server.log")"

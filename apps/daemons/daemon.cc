@@ -16,6 +16,7 @@
 #include <memory>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "apps/daemons/self_check.h"
@@ -137,6 +138,9 @@ class Daemon {
                  options_.mtu, tun_->queue_count());
     run_self_check({&options_, ipv6_, tun_->name()});
 
+    const auto steering =
+        client ? linux_host::FlowSteering::client(options_.threads, c.port_min, c.port_max)
+               : linux_host::FlowSteering::server(options_.threads);
     epoch_ = std::chrono::steady_clock::now();
     std::random_device entropy;
     for (unsigned i = 0; i < options_.threads; ++i) {
@@ -149,6 +153,9 @@ class Daemon {
       s.max_payload = max_payload_;
       s.epoch = epoch_;
       s.udp.reuse_port = options_.threads > 1;
+      s.index = i;
+      s.steering = steering;
+      std::tie(s.engine.port_min, s.engine.port_max) = steering.client_ports(i);
       if (client) {
         auto socket = linux_host::bind_udp(*options_.client_local, s.udp);
         slot->worker = std::make_unique<linux_host::ClientWorker>(slot->io, s, std::move(socket));
@@ -157,6 +164,9 @@ class Daemon {
       }
       workers_.push_back(std::move(slot));
     }
+    std::vector<linux_host::Worker*> peers;
+    for (auto& slot : workers_) peers.push_back(slot->worker.get());
+    for (auto& slot : workers_) slot->worker->set_peers(peers);
     if (client) {
       spdlog::info("Listening on UDP {}", options_.client_local->to_string());
     } else {

@@ -33,11 +33,12 @@ std::string format_stats(const linux_host::WorkerSnapshot& s,
   std::string line = fmt::format(
       "stats: flows {} (half-open {}, opened {}, closed {}) | udp->tcp {} datagrams {} B | "
       "tcp->udp {} datagrams {} B | tun read {} written {} | udp in {} out {} | "
-      "resets in {} out {} | pure acks in {} out {}",
+      "resets in {} out {} | pure acks in {} out {} | handoffs {}",
       s.flows, s.half_open, e.flows_opened, e.flows_closed, e.traffic.datagrams_sent,
       e.traffic.bytes_sent, e.traffic.datagrams_delivered, e.traffic.bytes_delivered,
       h.tun_packets_read, h.tun_packets_written, h.udp_datagrams_received, h.udp_datagrams_sent,
-      e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent);
+      e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent,
+      h.handoffs);
   // Losses, named: the engine's drop reasons, then the host's and the kernel's.
   std::string drops;
   for (size_t i = 0; i < kDropReasonCount; ++i) {
@@ -57,6 +58,7 @@ std::string format_stats(const linux_host::WorkerSnapshot& s,
   add("emfile", h.emfile);
   add("tun_write_error", h.tun_write_errors);
   add("tun_read_error", h.tun_read_errors);
+  add("handoff_dropped", h.handoffs_dropped);
   if (tun) {
     add("tun_tx_dropped", tun->tx_dropped);
     add("tun_rx_dropped", tun->rx_dropped);

@@ -22,6 +22,8 @@ struct HostCounters {
   uint64_t deliveries_without_socket = 0;  // server: the flow's socket could not be opened
   uint64_t socket_open_failures = 0;
   uint64_t emfile = 0;                  // of those, for want of file descriptors
+  uint64_t handoffs = 0;                // TUN packets passed to the worker owning their flow
+  uint64_t handoffs_dropped = 0;        // ... refused: that worker had too many queued
 
   HostCounters& operator+=(const HostCounters& o) {
     tun_packets_read += o.tun_packets_read;
@@ -38,6 +40,8 @@ struct HostCounters {
     deliveries_without_socket += o.deliveries_without_socket;
     socket_open_failures += o.socket_open_failures;
     emfile += o.emfile;
+    handoffs += o.handoffs;
+    handoffs_dropped += o.handoffs_dropped;
     return *this;
   }
 };

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <atomic>
 #include <cstring>
 
@@ -73,10 +75,39 @@ bool Worker::drain_tun() {
       return false;
     }
     ++counters_.tun_packets_read;
-    endpoint_.on_network_packet(buffer.first(static_cast<size_t>(n)), t);
+    std::span<const uint8_t> packet = buffer.first(static_cast<size_t>(n));
+    if (size_t owner = settings_.steering.owner(packet, settings_.index); owner != settings_.index) {
+      hand_off(owner, packet);
+      continue;
+    }
+    endpoint_.on_network_packet(packet, t);
   }
   finish_batch(t);
   return true;  // budget spent; more may be waiting
+}
+
+void Worker::hand_off(size_t owner, std::span<const uint8_t> packet) {
+  Worker* target = owner < peers_.size() ? peers_[owner] : nullptr;
+  if (target == nullptr) {
+    endpoint_.on_network_packet(packet, now());  // no peers wired: keep it
+    return;
+  }
+  if (target->handoffs_in_flight_.fetch_add(1, std::memory_order_relaxed) >= kMaxHandoffsInFlight) {
+    target->handoffs_in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    ++counters_.handoffs_dropped;
+    return;
+  }
+  ++counters_.handoffs;
+  boost::asio::post(target->io_, [target, copy = std::vector<uint8_t>(packet.begin(), packet.end())] {
+    target->receive_handoff(copy);
+  });
+}
+
+void Worker::receive_handoff(const std::vector<uint8_t>& packet) {
+  handoffs_in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  Time t = now();
+  endpoint_.on_network_packet(packet, t);
+  finish_batch(t);
 }
 
 void Worker::queue_datagram(int fd, std::span<const uint8_t> payload,

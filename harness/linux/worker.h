@@ -17,6 +17,7 @@
 
 #include "engine/endpoint/endpoint.h"
 #include "harness/linux/datagram_batch.h"
+#include "harness/linux/flow_steering.h"
 #include "harness/linux/host_counters.h"
 #include "harness/linux/read_watch.h"
 #include "harness/linux/udp_socket.h"
@@ -32,6 +33,8 @@ struct WorkerSettings {
   size_t batch = 64;          // datagrams per recvmmsg/sendmmsg, packets per TUN drain round
   std::chrono::steady_clock::time_point epoch;  // engine time 0
   UdpSocketOptions udp;
+  size_t index = 0;        // this worker's place among its peers
+  FlowSteering steering;   // which worker owns a packet read from the TUN
 };
 
 struct WorkerSnapshot {
@@ -48,6 +51,9 @@ class Worker : public EngineSink {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
+  // The workers of the daemon, indexed like WorkerSettings::index (this one included). Set
+  // before any of them runs.
+  void set_peers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
   // Starts reading. Call from the worker's thread (or before it runs).
   virtual void start();
   // Closes every flow with a RST, sends what is queued. Call from the worker's thread.
@@ -79,6 +85,9 @@ class Worker : public EngineSink {
  private:
   void send_packet(std::span<const uint8_t> packet) override;
   bool drain_tun();
+  // Passes a TUN packet owned by another worker to it (copied: our buffer is reused).
+  void hand_off(size_t owner, std::span<const uint8_t> packet);
+  void receive_handoff(const std::vector<uint8_t>& packet);
   void flush_sends();
   void rearm_timer();
 
@@ -96,6 +105,12 @@ class Worker : public EngineSink {
   ReceiveBatch udp_batch_;
   SendQueue send_queue_;
   std::vector<FlowId> flows_to_close_;
+
+  std::vector<Worker*> peers_;
+  // Hand-offs queued to this worker and not yet processed: bounded, so a stalled worker costs
+  // its peers bounded memory (the excess is counted as handoff_dropped).
+  static constexpr int kMaxHandoffsInFlight = 4096;
+  std::atomic<int> handoffs_in_flight_{0};
 
   boost::asio::steady_timer timer_;
   Time timer_armed_for_ = Time::never();
