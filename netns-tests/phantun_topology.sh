@@ -20,16 +20,21 @@
 # drop; a datagram larger than the tunnel carries is counted, not truncated; SIGTERM exits 0 and
 # removes the TUN.
 #
-#   phantun_topology.sh CLIENT_BIN SERVER_BIN UDP_CHECK_PY
+#   phantun_topology.sh CLIENT_BIN SERVER_BIN UDP_CHECK_PY [UDPGEN_COMMAND...]
+# Traffic comes from `phantasm udpgen` when its command is given (e.g. `phantasm udpgen`), else
+# from udp_check.py (which also sends the oversize datagram in either case).
 # Exit 0: pass; 1: fail; 77: skipped (not root, or a tool is missing), with the reason.
 set -uo pipefail
 
 CLIENT_BIN=$(readlink -f "${1:?client binary}")
 SERVER_BIN=$(readlink -f "${2:?server binary}")
 UDP_CHECK=$(readlink -f "${3:?udp_check.py}")
+shift 3
+UDPGEN=("$@")
 FLOWS=${PHX_FLOWS:-16}
 COUNT=${PHX_COUNT:-5000}
 THREADS=${PHX_THREADS:-1}  # workers per daemon (TUN queues)
+RATE=${PHX_RATE:-10kpps}   # udpgen's total rate: debug-build daemons on 2 shared cores keep up
 
 skip() { echo "SKIP: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, nftables); run as root or via sudo"
@@ -240,14 +245,7 @@ run_family() {
       fail "IPv6: client runs as uid $uid with CapEff $caps"
   fi
 
-  result=$(in_c python3 "$UDP_CHECK" send --target 127.0.0.1:1234 --flows "$FLOWS" --count "$COUNT" --window 32 \
-    --flow-base $((v == 4 ? 0 : 1000)))
-  echo "      sender: $result"
-  if python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d['missing']==0 and d['corrupted']==0 and d['duplicated']==0 and d['wrong_flow']==0 and d['intact']==$((FLOWS * COUNT)) else 1)" "$result"; then
-    pass "IPv$v: $FLOWS flows x $COUNT datagrams each way arrived intact"
-  else
-    fail "IPv$v: datagrams lost, corrupted or duplicated: $result"
-  fi
+  send_traffic "$v"
 
   local fam=ipv$v
   conntrack_assured "$NS_C" "dport=4567" "$fam" && pass "IPv$v: client conntrack ESTABLISHED [ASSURED]" ||
@@ -287,6 +285,48 @@ run_family() {
   check_capture "$v"
 }
 
+# send_traffic 4|6: FLOWS x COUNT datagrams of 64-1400 bytes to the client, echoed by the far end.
+send_traffic() {
+  local v=$1 result
+  if [[ ${#UDPGEN[@]} -gt 0 ]]; then
+    # Open the flows first, one datagram each from the ports the run will use: a flow holds
+    # only a few datagrams while its handshake runs (the engine counts the rest as
+    # pending-queue-full), and on a loaded machine a handshake can take longer than that.
+    local base=$((v == 4 ? 40000 : 41000))
+    in_c "${UDPGEN[@]}" send --target 127.0.0.1:1234 --bind 127.0.0.1:$base --flows "$FLOWS" \
+      --count 1 --rate 1kpps --echo --grace 10s --expect-lossless -q >"$WORK/prime$v.txt" 2>&1 ||
+      fail "IPv$v: opening the flows: $(tail -1 "$WORK/prime$v.txt")"
+    in_c "${UDPGEN[@]}" send --target 127.0.0.1:1234 --bind 127.0.0.1:$base --flows "$FLOWS" --count "$COUNT" \
+      --rate "$RATE" --size 64-1400 --echo --grace 3s --expect-lossless -q \
+      --json "$WORK/send$v.json" >"$WORK/send$v.txt" 2>&1
+    local rc=$?
+    sed 's/^/      udpgen: /' "$WORK/send$v.txt"
+    result=$(python3 - "$WORK/send$v.json" $((FLOWS * COUNT)) <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); want = int(sys.argv[2])
+dirs = {x["name"]: x for x in d["directions"]}
+e = dirs["echoed"]
+ok = dirs["sent"]["sent"] == want and e["delivered"] == want and e["lost"] == 0 \
+    and e["corrupted"] == 0 and e["duplicated"] == 0 and d["lossless"]
+print("ok" if ok else "sent %d, echoed back %d intact, lost %d, corrupted %d, duplicated %d" % (
+    dirs["sent"]["sent"], e["delivered"], e["lost"], e["corrupted"], e["duplicated"]))
+PY
+)
+    [[ $rc -eq 0 && $result == ok ]] &&
+      pass "IPv$v: udpgen: $FLOWS flows x $COUNT datagrams each way arrived intact (lossless)" ||
+      fail "IPv$v: udpgen exit $rc: $result"
+    return
+  fi
+  result=$(in_c python3 "$UDP_CHECK" send --target 127.0.0.1:1234 --flows "$FLOWS" \
+    --count "$COUNT" --window 32 --flow-base $((v == 4 ? 0 : 1000)))
+  echo "      sender: $result"
+  if python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d['missing']==0 and d['corrupted']==0 and d['duplicated']==0 and d['wrong_flow']==0 and d['intact']==$((FLOWS * COUNT)) else 1)" "$result"; then
+    pass "IPv$v: $FLOWS flows x $COUNT datagrams each way arrived intact"
+  else
+    fail "IPv$v: datagrams lost, corrupted or duplicated: $result"
+  fi
+}
+
 # check_capture 4|6: nothing from a TUN-private source on the router's wires; checksums valid.
 check_capture() {
   local v=$1 leaked total bad
@@ -312,7 +352,11 @@ check_capture() {
 log "namespaces ${P}{c,r,s}; $THREADS worker(s) per daemon; logs in $WORK"
 setup_topology || { fail "topology setup"; exit 1; }
 
-start echo "$NS_S" python3 "$UDP_CHECK" echo --listen 127.0.0.1:7777 --report "$WORK/echo.json"
+if [[ ${#UDPGEN[@]} -gt 0 ]]; then
+  start echo "$NS_S" "${UDPGEN[@]}" sink --listen 127.0.0.1:7777 --echo -q --json "$WORK/echo.json"
+else
+  start echo "$NS_S" python3 "$UDP_CHECK" echo --listen 127.0.0.1:7777 --report "$WORK/echo.json"
+fi
 echo_pid=$PID
 PHANTASM_LOG=info start server "$NS_S" "$SERVER_BIN" -l 4567 -r 127.0.0.1:7777 --tun ps --threads "$THREADS"
 server_pid=$PID
@@ -332,15 +376,32 @@ rc=$?
 tun_gone "$NS_S" ps && pass "server TUN ps removed" || fail "server TUN ps still exists"
 grep "stats:" "$WORK/server.log" | tail -1 | sed 's/^/      server /'
 stop "$echo_pid"
-echo "      echo server: $(cat "$WORK/echo.json")"
 # Both families' flows reached the UDP server intact, each from its own per-flow socket.
 python3 - "$WORK/echo.json" $((2 * FLOWS)) "$COUNT" <<'PY' && pass "echo server: $((2 * FLOWS)) flows x $COUNT datagrams arrived intact, one UDP source per flow" || fail "echo server saw losses, corruption or shared sources"
 import json, sys
 d = json.load(open(sys.argv[1])); flows, count = int(sys.argv[2]), int(sys.argv[3])
-ok = d["corrupted"] == 0 and d["intact"] == flows * count and d["flows"] == flows \
-    and d["per_flow_min"] == count and d["sources"] == flows
+if "directions" in d:  # udpgen sink
+    r = d["directions"][0]
+    peers = {f["peer"] for f in d["flows"]}
+    print("      echo server (udpgen sink): received %d, delivered %d, lost %d, corrupted %d, "
+          "duplicated %d, flows %d, distinct sources %d" % (r["received"], r["delivered"], r["lost"],
+          r["corrupted"], r["duplicated"], len(d["flows"]), len(peers)))
+    # Each flow also carried its one opening datagram (a session of its own for udpgen).
+    ok = r["delivered"] == flows * (count + 1) and r["corrupted"] == 0 \
+        and r["duplicated"] == 0 and r["lost"] == 0 and len(peers) == flows
+else:  # udp_check.py echo
+    print("      echo server: %s" % json.dumps(d))
+    ok = d["corrupted"] == 0 and d["intact"] == flows * count and d["flows"] == flows \
+        and d["per_flow_min"] == count and d["sources"] == flows
 sys.exit(0 if ok else 1)
 PY
+
+# Sanitizer builds (tsan preset) report into the daemons' logs.
+if grep -lE 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|runtime error:' "$WORK"/*.log; then
+  fail "sanitizer reports in the daemon logs above"
+else
+  pass "no sanitizer report in the daemon logs"
+fi
 
 if [[ $FAILURES -eq 0 ]]; then
   echo "PASS: netns Phantun topology (IPv4 and IPv6)"

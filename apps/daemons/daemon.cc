@@ -207,22 +207,31 @@ class Daemon {
     return results;
   }
 
+  std::vector<linux_host::WorkerSnapshot> snapshots() {
+    return on_workers([](linux_host::Worker& w) { return w.snapshot(); });
+  }
+
   linux_host::WorkerSnapshot total() {
     linux_host::WorkerSnapshot sum;
-    for (const auto& s : on_workers([](linux_host::Worker& w) { return w.snapshot(); })) {
-      accumulate(sum, s);
-    }
+    for (const auto& s : snapshots()) accumulate(sum, s);
     return sum;
   }
 
-  void log_stats(const linux_host::WorkerSnapshot& sum) {
-    spdlog::info("{}", format_stats(sum, netlink_->link_stats(tun_->ifindex())));
+  void log_stats(const std::vector<linux_host::WorkerSnapshot>& per_worker) {
+    linux_host::WorkerSnapshot sum;
+    for (const auto& s : per_worker) accumulate(sum, s);
+    std::string line = format_stats(sum, netlink_->link_stats(tun_->ifindex()));
+    if (per_worker.size() > 1) {
+      line += " | flows opened per worker:";
+      for (const auto& s : per_worker) line += " " + std::to_string(s.engine.flows_opened);
+    }
+    spdlog::info("{}", line);
   }
 
   void watch_usr1(boost::asio::signal_set& usr1) {
     usr1.async_wait([this, &usr1](const boost::system::error_code& ec, int) {
       if (ec) return;
-      log_stats(total());
+      log_stats(snapshots());
       watch_usr1(usr1);
     });
   }
@@ -232,7 +241,7 @@ class Daemon {
     timer.expires_after(options_.stats_interval);
     timer.async_wait([this, &timer](const boost::system::error_code& ec) {
       if (ec) return;
-      log_stats(total());
+      log_stats(snapshots());
       arm_stats(timer);
     });
   }
@@ -245,12 +254,12 @@ class Daemon {
         s->io.stop();
       });
     }
-    linux_host::WorkerSnapshot sum;
+    std::vector<linux_host::WorkerSnapshot> final_counts;
     for (auto& slot : workers_) {
       slot->thread.join();
-      accumulate(sum, slot->worker->snapshot());  // the thread is gone: safe to read
+      final_counts.push_back(slot->worker->snapshot());  // the thread is gone: safe to read
     }
-    log_stats(sum);
+    log_stats(final_counts);
     workers_.clear();
     std::string name = tun_->name();
     tun_->close();
