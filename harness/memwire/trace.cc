@@ -21,6 +21,7 @@ TracedPacket trace_packet(Time at, Direction dir, std::span<const uint8_t> packe
   t.ack = seg->ack;
   t.window = seg->window;
   t.window_scale = seg->options.window_scale;
+  t.phantasm_hello = seg->options.phantasm.has_value();
   t.payload_len = seg->payload.size();
   return t;
 }
@@ -48,7 +49,10 @@ std::string format(const TracedPacket& p) {
   std::snprintf(fields, sizeof fields, "%-4s seq %u ack %u win %u len %zu", tcp_flags_string(p.flags).c_str(), p.seq,
                 p.ack, unsigned{p.window}, p.payload_len);
   line += p.tuple.local.to_string() + " > " + p.tuple.remote.to_string() + " " + fields;
-  if (p.window_scale) line += " [wscale " + std::to_string(*p.window_scale) + "]";
+  std::string options;
+  if (p.window_scale) options = "wscale " + std::to_string(*p.window_scale);
+  if (p.phantasm_hello) options += std::string(options.empty() ? "" : ", ") + "phantasm hello";
+  if (!options.empty()) line += " [" + options + "]";
   return line;
 }
 

@@ -24,6 +24,7 @@ struct TracedPacket {
   uint32_t ack = 0;
   uint16_t window = 0;
   std::optional<uint8_t> window_scale;
+  bool phantasm_hello = false;  // the option by which two Phantasm ends recognise each other
   size_t payload_len = 0;
   size_t size = 0;  // the whole IP packet
 };
