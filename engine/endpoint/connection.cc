@@ -51,7 +51,7 @@ Connection::Connection(FlowId id, const FourTuple& tuple, const wire::Segment& s
   irs_ = syn.seq;
   rcv_nxt_ = syn.seq + 1;
   last_ack_sent_ = rcv_nxt_;
-  peer_window_ = syn.window;
+  peer_window_bytes_ = syn.window;
   peer_window_scale_ = syn.options.window_scale;
   last_inbound_ = now;
 }
@@ -84,7 +84,7 @@ void Connection::begin_client_handshake(ConnectionHost& host, Time now) {
   rcv_nxt_ = 0;
   last_ack_sent_ = 0;
   peer_ack_ = 0;
-  peer_window_ = 0;
+  peer_window_bytes_ = 0;
   peer_window_scale_.reset();
   handshakes_sent_ = 0;
   state_ = ConnState::kSynSent;
@@ -93,9 +93,9 @@ void Connection::begin_client_handshake(ConnectionHost& host, Time now) {
   handshake_deadline_ = now + host.config().handshake_timeout;
 }
 
-void Connection::send_handshake(ConnectionHost& host) {
+void Connection::send_handshake(ConnectionHost& host, bool answering) {
   if (handshakes_sent_ > 0) host.counters().handshake_retransmits++;
-  ++handshakes_sent_;
+  if (!answering || handshakes_sent_ == 0) ++handshakes_sent_;
   auto header = role_ == Role::kClient ? phantun::syn(tuple_, iss_) : phantun::syn_ack(tuple_, iss_, rcv_nxt_);
   header.phantasm = hello(host.config());
   send_control(host, header);
@@ -163,7 +163,9 @@ void Connection::on_segment_syn_sent(ConnectionHost& host, const wire::Segment& 
 
 void Connection::on_segment_syn_received(ConnectionHost& host, const wire::Segment& seg, Time now) {
   if (seg.has(flag::kRst)) {
-    if (seg.seq == rcv_nxt_) {
+    // rcv_nxt is the RFC's answer; a client giving up its handshake (Phantun, and us) sends its
+    // RST at its ISN instead.
+    if (seg.seq == rcv_nxt_ || seg.seq == irs_) {
       host.counters().resets_received++;
       lose_path(host, now, PathLoss::kReset);
     } else {
@@ -184,8 +186,11 @@ void Connection::on_segment_syn_received(ConnectionHost& host, const wire::Segme
       last_ack_sent_ = rcv_nxt_;
       peer_window_scale_ = seg.options.window_scale;
     }
-    peer_window_ = seg.window;
-    send_handshake(host);
+    peer_window_bytes_ = seg.window;
+    // Answer at once and restart our own timer, so that the client's retransmission and ours
+    // do not both go out (an answered SYN does not use up one of our attempts).
+    send_handshake(host, /*answering=*/true);
+    handshake_deadline_ = now + host.config().handshake_timeout;
     return;
   }
   if (!seg.has(flag::kAck) || seg.ack != iss_ + 1) {
@@ -317,14 +322,11 @@ void Connection::note_peer_ack(const wire::Segment& seg) {
   if (!seg.has(flag::kAck)) return;
   if (seq::at_or_after(seg.ack, peer_ack_) || peer_ack_ == 0) {
     peer_ack_ = seg.ack;
-    peer_window_ = seg.window;
+    // RFC 7323 §2.2: the window of a SYN or SYN-ACK is never scaled; later ones are, when both
+    // SYNs carried the option (ours always does).
+    const uint8_t shift = seg.has(flag::kSyn) ? 0 : peer_window_scale_.value_or(0);
+    peer_window_bytes_ = static_cast<uint64_t>(seg.window) << shift;
   }
-}
-
-uint64_t Connection::peer_window_bytes() const {
-  // Scaling counts only when both SYNs carried the option (RFC 7323 §2.2); ours always does.
-  const uint8_t shift = peer_window_scale_.value_or(0);
-  return static_cast<uint64_t>(peer_window_) << shift;
 }
 
 void Connection::on_datagram(ConnectionHost& host, DatagramBuffer datagram, Time now) {
@@ -374,7 +376,7 @@ void Connection::send_data(ConnectionHost& host, std::span<uint8_t> buffer, size
     return;
   }
   const uint32_t end = snd_nxt_ + static_cast<uint32_t>(length);
-  if (static_cast<uint64_t>(end - peer_ack_) > peer_window_bytes()) {
+  if (static_cast<uint64_t>(end - peer_ack_) > peer_window_bytes_) {
     bump(traffic_, host.counters(), &TrafficCounters::sent_beyond_peer_window);
   }
   snd_nxt_ = end;
@@ -547,7 +549,7 @@ void Connection::reattach(ConnectionHost& host, const FourTuple& tuple, const wi
   rcv_nxt_ = syn.seq + 1;
   last_ack_sent_ = rcv_nxt_;
   peer_ack_ = 0;
-  peer_window_ = syn.window;
+  peer_window_bytes_ = syn.window;
   peer_window_scale_ = syn.options.window_scale;
   last_inbound_ = now;
   hold_until_ = Time::never();

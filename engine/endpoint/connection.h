@@ -101,7 +101,7 @@ class Connection {
   bool in_receive_window(const EngineConfig& config, uint32_t seq) const;
   void note_peer_ack(const wire::Segment& seg);
   std::optional<wire::PhantasmHello> hello(const EngineConfig& config) const;
-  void send_handshake(ConnectionHost& host);
+  void send_handshake(ConnectionHost& host, bool answering = false);
   void send_control(ConnectionHost& host, const wire::SegmentHeader& header);
   void send_pure_ack(ConnectionHost& host);
   void send_challenge_ack(ConnectionHost& host, Time now);
@@ -115,7 +115,6 @@ class Connection {
   void send_handshake_packet(ConnectionHost& host, Time now);
   void drop_pending(ConnectionHost& host, DropReason reason);
   void drop(ConnectionHost& host, DropReason reason, uint64_t n = 1);
-  uint64_t peer_window_bytes() const;
 
   FlowId id_;
   FourTuple tuple_;
@@ -133,7 +132,7 @@ class Connection {
   uint32_t rcv_nxt_ = 0;      // highest seq + len received (we never reorder or retransmit)
   uint32_t last_ack_sent_ = 0;
   uint32_t peer_ack_ = 0;     // highest acknowledgement the peer sent
-  uint16_t peer_window_ = 0;  // the window that came with it, unscaled
+  uint64_t peer_window_bytes_ = 0;  // the window that came with it, in bytes
   std::optional<uint8_t> peer_window_scale_;  // from the peer's SYN or SYN-ACK
 
   Time opened_;
