@@ -2,12 +2,15 @@
 //
 // Why not CRC or FNV-1a: FNV works one byte per multiply (too slow for a load generator that
 // hashes every datagram on both ends at gigabit rates) and CRC needs tables or intrinsics. This
-// hash consumes 8 bytes per step with one multiply, and every step is a bijection of the state
-// for a fixed input word *and* of the input word for a fixed state. So two inputs of equal
-// length that differ in exactly one 8-byte word (in particular: in any single byte) always hash
-// differently; other corruptions escape with probability about 2^-64.
+// hash consumes 8-byte words, spread over four independent lanes (word i goes to lane i mod 4)
+// so that four multiplies are in flight at once, and folds the lanes one after another at the
+// end. Every lane step is a bijection of the lane for a fixed input word *and* of the input word
+// for a fixed lane, and so is each fold step of the result for a fixed lane. So two inputs of
+// equal length that differ in exactly one 8-byte word (in particular: in any single byte)
+// always hash differently; other corruptions escape with probability about 2^-64.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -16,8 +19,8 @@ namespace phantasm::traffic {
 
 class Hash64 {
  public:
-  // `total_length` is mixed in first so that inputs differing only in trailing zero bytes (the
-  // padding of the last partial word) still hash differently.
+  // `total_length` is mixed in at the end so that inputs differing only in trailing zero bytes
+  // (the padding of the last partial word) still hash differently.
   explicit Hash64(uint64_t total_length);
 
   // Feeds `bytes`. Every call but the last must pass a multiple of 8 bytes, so that word
@@ -28,7 +31,10 @@ class Hash64 {
 
  private:
   void mix_word(uint64_t word);
-  uint64_t state_;
+
+  std::array<uint64_t, 4> lanes_;
+  uint64_t words_ = 0;  // words consumed so far: the next word's lane is words_ % 4
+  uint64_t total_length_;
 };
 
 // Hash of one contiguous input.

@@ -197,7 +197,7 @@ TEST(UdpgenCli, EchoRunIsLosslessAndBothSidesWriteJson) {
               "--duration", "60s", "--json", sink_json, "--quiet", "--expect-lossless"});
   wait_until_bound(port);
   const Result sent = run({"send", "--target", "127.0.0.1:" + std::to_string(port), "--flows", "2", "--count", "1000",
-                           "--rate", "20kpps", "--size", "64:3,1400:1", "--echo", "--grace", "10s", "--json", send_json,
+                           "--rate", "10kpps", "--size", "64:3,1400:1", "--echo", "--grace", "10s", "--json", send_json,
                            "--quiet", "--expect-lossless", "--per-flow"});
   EXPECT_EQ(sent.status, 0) << sent.err;
   EXPECT_NE(sent.out.find("echoed"), std::string::npos) << sent.out;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace phantasm::traffic {
 namespace {
 
@@ -110,8 +112,12 @@ std::string format_table(const RunReport& report, bool per_flow) {
     }
   }
   for (const std::string& note : report.notes) out += "note: " + note + "\n";
+  const bool receiving = std::any_of(report.directions.begin(), report.directions.end(),
+                                     [](const DirectionReport& d) { return d.receiving; });
   out += fmt::format("{:.2f} s{}, {}\n", report.elapsed_seconds, report.interrupted ? " (interrupted)" : "",
-                     report.lossless() ? "lossless" : "NOT lossless");
+                     !receiving          ? "one way: the sink counts what arrived"
+                     : report.lossless() ? "lossless"
+                                         : "NOT lossless");
   return out;
 }
 
