@@ -13,7 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libyaml-cpp-dev libpcap-dev
   # network namespaces, firewalls, traffic
-  iproute2 nftables iptables conntrack ethtool iperf3 tcpdump
+  iproute2 nftables iptables conntrack ethtool iperf3 tcpdump libcap2-bin python3
 )
 
 check_only=0

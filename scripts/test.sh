@@ -32,10 +32,13 @@ stage "test debug: engine" ctest_label debug engine
 stage "test debug: harness" ctest_label debug harness
 stage "test debug: apps" ctest_label debug apps
 stage "test debug: bench smoke" ctest_label debug bench
+stage "test debug: netns end-to-end (root)" ctest_label debug netns
 
 if [[ $quick -eq 0 ]]; then
   stage "build asan+ubsan (engine, harness)" bash -c 'cmake --preset asan >/dev/null && cmake --build --preset asan'
   stage "test asan+ubsan" ctest --preset asan -j2
+  stage "build tsan (daemons)" bash -c 'cmake --preset tsan >/dev/null && cmake --build --preset tsan --target phantasm-client phantasm-server phantasm'
+  stage "test tsan: daemons with 2 workers (root)" ctest --preset tsan -L netns -R 2worker --no-tests=ignore
   stage "build clang-14 + libFuzzer (engine)" bash -c 'cmake --preset clang >/dev/null && cmake --build --preset clang'
   stage "test clang-14" ctest --preset clang -j2 -LE fuzz
   if [[ "$fuzz_seconds" -gt 0 ]]; then
