@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "apps/cli/demo_command.h"
+#include "harness/traffic/udpgen_cli.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ int run_help(int argc, char** argv);
 constexpr Subcommand kSubcommands[] = {
     {"demo", "UDP over fake TCP between two engines on an in-memory wire, with counts and a packet trace",
      phantasm::cli::run_demo},
+    {"udpgen", "UDP load generator and sink: counts lost, corrupted, duplicated datagrams; throughput", udpgen_main},
     {"help", "this list (`phantasm <command> --help` for a command's options)", run_help},
 };
 
