@@ -1,5 +1,6 @@
 #include "harness/memwire/probe_traffic.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace phantasm::memwire {
@@ -7,6 +8,8 @@ namespace phantasm::memwire {
 ProbeTraffic::ProbeTraffic(Simulation& sim, ProbeTrafficConfig config)
     : sim_(sim), config_(config), scratch_(config.size) {
   assert(config_.size >= kProbeHeaderLen);
+  // A start in the simulation's past means "now".
+  config_.start = std::max(config_.start, sim_.now());
   sim_.on_server_datagram = [this](FlowId flow, std::span<const uint8_t> p) { at_server(flow, p); };
   sim_.on_client_datagram = [this](size_t peer, std::span<const uint8_t> p) {
     downstream_.on_received(p, static_cast<uint32_t>(peer));

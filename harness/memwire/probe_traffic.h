@@ -19,7 +19,7 @@ struct ProbeTrafficConfig {
   size_t datagrams_per_flow = 100;
   size_t size = 200;  // bytes per datagram, at least kProbeHeaderLen
   Duration interval = std::chrono::milliseconds(10);
-  Time start = Time::zero();
+  Time start = Time::zero();  // first send; the simulation's now() if that is later
   bool server_replies = true;
 };
 
