@@ -30,7 +30,7 @@ struct CommonArgs {
 };
 
 struct SendArgs {
-  std::string target, bind, rate = "10M", size = "1400", duration, count, grace = "1s";
+  std::string target, bind, rate = "10M", size = "1400", duration, count, grace = "1s", warmup = "0";
   size_t flows = 1;
   bool echo = false;
   uint64_t seed = 1;
@@ -95,6 +95,11 @@ void add_send_options(CLI::App& send, SendArgs& args) {
                   "With --echo: how long to wait for late echoes after the last send; ends early once every "
                   "datagram is back (default 1s)")
       ->option_text("D");
+  send.add_option("--warmup", args.warmup,
+                  "Before the counted run, send uncounted warm-up datagrams on every flow every 10 ms for D, so "
+                  "a tunnel can open its connections; with --echo it ends once every flow had one back "
+                  "(default 0 = none)")
+      ->option_text("D");
   send.add_option("--bind", args.bind,
                   "Local address for the flows' sockets, ADDR:PORT; port 0 = any, else flow i uses PORT+i "
                   "(default: chosen by the kernel)")
@@ -140,6 +145,7 @@ SenderOptions sender_options(const SendArgs& a, const CommonArgs& c) {
   if (!a.duration.empty()) o.duration = parse_duration(a.duration);
   o.echo = a.echo;
   o.grace = parse_duration(a.grace);
+  o.warmup = parse_duration(a.warmup);
   o.socket_buffer = socket_buffer_bytes(c.socket_buffer);
   o.batch = c.batch;
   o.seed = a.seed;
@@ -173,6 +179,7 @@ void check_values(const SendArgs* send, const SinkArgs* sink, const CommonArgs& 
     if (!send->count.empty() && parse_count(send->count) == 0) throw UsageError("--count must be at least 1");
     if (!send->duration.empty()) parse_duration(send->duration);
     parse_duration(send->grace);
+    parse_duration(send->warmup);
   }
   if (sink != nullptr) {
     split_host_port(sink->listen, "--listen");

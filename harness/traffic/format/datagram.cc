@@ -47,8 +47,7 @@ uint64_t datagram_checksum(std::span<const uint8_t> datagram) {
 }
 
 bool known_kind(uint8_t kind) {
-  return kind == static_cast<uint8_t>(DatagramKind::data) ||
-         kind == static_cast<uint8_t>(DatagramKind::end_of_flow);
+  return kind >= static_cast<uint8_t>(DatagramKind::data) && kind <= static_cast<uint8_t>(DatagramKind::warmup);
 }
 
 }  // namespace

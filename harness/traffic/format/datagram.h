@@ -3,7 +3,8 @@
 //   offset  size  field
 //        0     4  magic "PTG1" (Phantasm Traffic Generator, format 1)
 //        4     1  kind: 1 = data, 2 = end of flow (seq then carries the number of data datagrams
-//                 the flow sent, so a one-way sink can count losses at the tail too)
+//                 the flow sent, so a one-way sink can count losses at the tail too), 3 = warm-up
+//                 (sent before the data so a tunnel can set up its connection; never counted)
 //        5     1  reserved, zero
 //        6     2  payload length: bytes after the header (the datagram is header + payload)
 //        8     4  session: random per sender run, so a re-run from a reused port is a new flow
@@ -30,7 +31,7 @@ inline constexpr size_t kMinDatagramSize = kHeaderSize;
 inline constexpr size_t kMaxDatagramSize = 65507;
 inline constexpr uint32_t kMagic = 0x50544731;  // "PTG1"
 
-enum class DatagramKind : uint8_t { data = 1, end_of_flow = 2 };
+enum class DatagramKind : uint8_t { data = 1, end_of_flow = 2, warmup = 3 };
 
 struct DatagramHeader {
   DatagramKind kind = DatagramKind::data;

@@ -13,6 +13,7 @@ Arrival FlowTracker::on_datagram(const Decoded& decoded, uint64_t now_ns) {
     on_rejected(decoded.defect, now_ns);
     return Arrival::corrupted;
   }
+  if (decoded.header.kind == DatagramKind::warmup) return Arrival::warmup;
   if (decoded.header.kind == DatagramKind::end_of_flow) {
     sent_ = decoded.header.seq;
     return Arrival::end_of_flow;

@@ -23,6 +23,7 @@ enum class Arrival : uint8_t {
   stale,        // further behind the highest than the window remembers
   corrupted,    // rejected (see Defect)
   end_of_flow,  // the sender's closing count, not data
+  warmup,       // a warm-up datagram: not data, not counted
   untracked,    // intact, but a TrafficReceiver had no room for another flow
 };
 
@@ -32,7 +33,8 @@ class FlowTracker {
   explicit FlowTracker(uint32_t window = kDefaultReorderWindow);
 
   // One arrival at `now_ns`, already decoded. Intact data is classified by its sequence number,
-  // an end-of-flow datagram records the sender's count, anything else counts as corrupted.
+  // an end-of-flow datagram records the sender's count, a warm-up datagram is ignored, anything
+  // else counts as corrupted.
   Arrival on_datagram(const Decoded& decoded, uint64_t now_ns);
 
   // Counts a datagram that was intact but wrong for this flow (see Defect::misdirected).

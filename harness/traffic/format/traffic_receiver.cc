@@ -37,6 +37,8 @@ ReceivedDatagram TrafficReceiver::on_datagram(uint32_t peer, std::span<const uin
     });
     return {Arrival::corrupted, decoded};
   }
+  // A warm-up datagram opens no flow: a sender that warms up and then sends nothing is no flow.
+  if (decoded.header.kind == DatagramKind::warmup) return {Arrival::warmup, decoded};
   FlowTracker* tracker = tracker_for({peer, decoded.header.session, decoded.header.flow});
   if (tracker == nullptr) {
     if (decoded.header.kind == DatagramKind::data) charge_peer([](TrafficCounts& c) { ++c.untracked; });

@@ -125,7 +125,7 @@ TEST(UdpgenCli, HelpExplainsEveryOptionAndExitsZero) {
   const Result send = run({"send", "--help"});
   EXPECT_EQ(send.status, 0);
   for (const char* option : {"--target", "--flows", "--rate", "--size", "--duration", "--count", "--echo", "--grace",
-                             "--bind", "--json", "--per-flow", "--quiet", "--expect-lossless", "--socket-buffer",
+                             "--warmup", "--bind", "--json", "--per-flow", "--quiet", "--expect-lossless", "--socket-buffer",
                              "--batch", "--seed", "--reorder-window"}) {
     EXPECT_NE(send.out.find(option), std::string::npos) << option;
   }

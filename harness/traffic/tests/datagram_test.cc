@@ -78,7 +78,7 @@ TEST(Datagram, EachCheckReportsItsOwnDefect) {
   EXPECT_EQ(decode_datagram(bad_magic).defect, Defect::bad_magic);
 
   auto bad_kind = good;
-  bad_kind[4] = 9;
+  bad_kind[4] = 4;
   EXPECT_EQ(decode_datagram(bad_kind).defect, Defect::bad_header);
 
   EXPECT_EQ(decode_datagram({good.data(), good.size() - 1}).defect, Defect::bad_length);

@@ -148,6 +148,33 @@ TEST(Loopback, OneWaySinkLearnsTheSentCountFromEndOfFlow) {
   EXPECT_TRUE(received.lossless());
 }
 
+TEST(Loopback, WarmupEndsOnceEveryFlowIsEchoedAndIsNeverCounted) {
+  SinkOptions sink_options = sink_on("::1");
+  if (!family_available("::1")) sink_options = sink_on("127.0.0.1");
+  sink_options.echo = true;
+  sink_options.stop_after_flows = 3;
+  SinkThread sink(sink_options);
+  SenderOptions options = sender_to(sink.endpoint());
+  options.flows = 3;
+  options.count = 100;
+  options.echo = true;
+  options.warmup = 30s;  // ends at the first echoes, long before this
+  options.rate = parse_rate("10kpps");
+  const std::atomic<bool> never{false};
+  const RunReport sent = Sender(options).run(never);
+  EXPECT_LT(sent.elapsed_seconds, 30.0);
+  ASSERT_FALSE(sent.notes.empty());
+  EXPECT_NE(sent.notes.front().find("every flow had an echo"), std::string::npos) << sent.notes.front();
+  EXPECT_EQ(direction(sent, "echoed").counts.received, 300u);
+  EXPECT_TRUE(sent.lossless());
+
+  const RunReport& received = sink.wait();
+  const DirectionReport& in = direction(received, "received");
+  EXPECT_EQ(in.flows, 3u);
+  EXPECT_EQ(in.counts.received, 300u) << "warm-up datagrams are not data";
+  EXPECT_TRUE(received.lossless());
+}
+
 // Sends handcrafted datagrams from a plain socket, as a faulty path would deliver them.
 class Injector {
  public:

@@ -73,6 +73,18 @@ TEST(TrafficReceiver, EndOfFlowMakesTailLossVisible) {
   EXPECT_EQ(total.sent_source, SentSource::known);
 }
 
+TEST(TrafficReceiver, WarmupDatagramsAreNeitherFlowsNorData) {
+  TrafficReceiver receiver;
+  EXPECT_EQ(receiver.on_datagram(0, datagram(1, 0, 0, 64, DatagramKind::warmup), 1).arrival, Arrival::warmup);
+  EXPECT_EQ(receiver.flow_count(), 0u);
+  receiver.on_datagram(0, datagram(1, 0, 0), 2);
+  EXPECT_EQ(receiver.on_datagram(0, datagram(1, 0, 0, 64, DatagramKind::warmup), 3).arrival, Arrival::warmup);
+  const TrafficCounts total = receiver.totals();
+  EXPECT_EQ(total.received, 1u);
+  EXPECT_EQ(total.delivered, 1u);
+  EXPECT_EQ(total.duplicated, 0u);
+}
+
 TEST(TrafficReceiver, FlowCountIsBoundedAndOverflowIsCounted) {
   TrafficReceiver receiver({.reorder_window = 64, .max_flows = 3});
   for (uint32_t flow = 0; flow < 5; ++flow) receiver.on_datagram(0, datagram(1, flow, 0), 1);

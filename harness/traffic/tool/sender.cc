@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include <exception>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "harness/traffic/format/datagram.h"
 #include "harness/traffic/tool/clock.h"
@@ -31,6 +33,7 @@ struct Sender::Flow {
   std::atomic<uint64_t> sent_bytes{0};
   std::atomic<uint64_t> echoed{0};
   std::atomic<uint64_t> echoed_bytes{0};
+  std::atomic<bool> warmed{false};  // a warm-up datagram came back
   FlowTracker tracker;
   uint32_t kernel_drops = 0;
 };
@@ -38,6 +41,7 @@ struct Sender::Flow {
 namespace {
 
 constexpr int kEndOfFlowCopies = 3;
+constexpr uint64_t kWarmupIntervalNs = 10'000'000;
 constexpr uint64_t kEndOfFlowSpacingNs = 10'000'000;
 constexpr uint64_t kMaxSleepNs = 50'000'000;  // how late a stop request may be noticed
 constexpr size_t kEchoBatch = 64;
@@ -58,6 +62,15 @@ uint32_t wake_batch(const Rate& rate, double mean_size, size_t batch) {
   return static_cast<uint32_t>(std::clamp<double>(pps * 200e-6, 1, static_cast<double>(batch)));
 }
 
+// One socket per flow: thousands of flows need more descriptors than the usual soft limit of
+// 1024. Raising the soft limit up to the hard one needs no privilege.
+void raise_file_limit(size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, wanted);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 void wait_writable(int fd, int timeout_ms) {
   pollfd p{fd, POLLOUT, 0};
   ::poll(&p, 1, timeout_ms);
@@ -67,6 +80,7 @@ void wait_writable(int fd, int timeout_ms) {
 
 Sender::Sender(SenderOptions options) : options_(std::move(options)) {
   if (options_.session == 0) options_.session = random_session();
+  raise_file_limit(options_.flows + 16);
   if (options_.bind && options_.bind->family() != options_.target.family()) {
     throw RuntimeError(fmt::format("--bind {} and --target {} are not the same IP version",
                                    options_.bind->to_string(), options_.target.to_string()));
@@ -104,22 +118,42 @@ Sender::~Sender() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-RunReport Sender::run(const std::atomic<bool>& stop) {
-  const uint64_t start_ns = monotonic_ns();
-  ProgressLine progress(options_.progress, start_ns);
-  std::atomic<bool> stop_receiving{false};
-  std::thread echo_thread;
-  std::exception_ptr echo_failure;
-  if (options_.echo) {
-    echo_thread = std::thread([&] {
+// The echo thread, stopped and joined however the run ends (a send error throws).
+class Sender::EchoThread {
+ public:
+  EchoThread(Sender& sender, bool enabled) {
+    if (!enabled) return;
+    thread_ = std::thread([this, &sender] {
       try {
-        receive_echoes(stop_receiving);
+        sender.receive_echoes(stop_);
       } catch (...) {
-        echo_failure = std::current_exception();
+        failure_ = std::current_exception();
       }
     });
   }
+  ~EchoThread() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  // Stops it; rethrows what it threw, if anything.
+  void stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+  }
 
+ private:
+  std::atomic<bool> stop_{false};
+  std::exception_ptr failure_;
+  std::thread thread_;
+};
+
+RunReport Sender::run(const std::atomic<bool>& stop) {
+  const uint64_t run_start_ns = monotonic_ns();
+  EchoThread echo_thread(*this, options_.echo);
+  warm_up(stop);
+  const uint64_t start_ns = monotonic_ns();
+  ProgressLine progress(options_.progress, start_ns);
   const SendTotals totals = send_all(stop, start_ns, progress);
   send_end_of_flow();
   sending_done_.store(true);
@@ -130,11 +164,37 @@ RunReport Sender::run(const std::atomic<bool>& stop) {
       if (progress.due(now)) progress.print(now, progress_text(progress.interval_seconds()));
       sleep_until_ns(std::min(grace_end, now + 5'000'000));
     }
-    stop_receiving.store(true);
-    echo_thread.join();
-    if (echo_failure) std::rethrow_exception(echo_failure);
   }
-  return build_report(totals, start_ns, monotonic_ns(), stop.load());
+  echo_thread.stop();
+  return build_report(totals, run_start_ns, monotonic_ns(), stop.load());
+}
+
+void Sender::warm_up(const std::atomic<bool>& stop) {
+  if (options_.warmup.count() <= 0) return;
+  const uint64_t start = monotonic_ns();
+  const uint64_t end = start + static_cast<uint64_t>(options_.warmup.count());
+  std::vector<uint8_t> datagram(kMinDatagramSize);
+  uint64_t round = 0;
+  auto all_warmed = [&] {
+    return std::all_of(flows_.begin(), flows_.end(), [](const auto& flow) { return flow->warmed.load(); });
+  };
+  for (uint64_t now = start; now < end && !stop.load(); now = monotonic_ns(), ++round) {
+    if (options_.echo && all_warmed()) break;
+    for (const auto& flow : flows_) {
+      if (flow->warmed.load()) continue;
+      write_datagram({DatagramKind::warmup, options_.session, flow->id, round, now}, datagram);
+      [[maybe_unused]] const ssize_t rc = ::send(flow->socket.fd(), datagram.data(), datagram.size(), MSG_DONTWAIT);
+    }
+    sleep_until_ns(std::min(end, now + kWarmupIntervalNs));
+  }
+  const double took_ms = static_cast<double>(monotonic_ns() - start) * 1e-6;
+  if (!options_.echo) {
+    warmup_note_ = fmt::format("warm-up: {:.0f} ms of warm-up datagrams before the run", took_ms);
+    return;
+  }
+  const auto cold = std::count_if(flows_.begin(), flows_.end(), [](const auto& flow) { return !flow->warmed.load(); });
+  warmup_note_ = cold == 0 ? fmt::format("warm-up: every flow had an echo after {:.0f} ms", took_ms)
+                           : fmt::format("warm-up: {} of {} flows had no echo after {:.0f} ms", cold, flows_.size(), took_ms);
 }
 
 Sender::SendTotals Sender::send_all(const std::atomic<bool>& stop, uint64_t start_ns, ProgressLine& progress) {
@@ -235,6 +295,10 @@ void Sender::receive_batch(Flow& flow, const DatagramBatch& batch, size_t count)
   for (size_t i = 0; i < count; ++i) {
     const Decoded decoded = batch.truncated(i) ? Decoded::rejected(Defect::bad_length, kReceiveCapacity)
                                                : decode_datagram(batch.datagram(i));
+    if (decoded.ok && decoded.header.kind == DatagramKind::warmup) {
+      if (decoded.header.session == options_.session && decoded.header.flow == flow.id) flow.warmed.store(true);
+      continue;
+    }
     // An intact datagram of another flow or run on this socket is as wrong as a damaged one.
     if (decoded.ok && (decoded.header.session != options_.session || decoded.header.flow != flow.id)) {
       flow.tracker.on_rejected(Defect::misdirected, now);
@@ -285,6 +349,7 @@ RunReport Sender::build_report(const SendTotals& totals, uint64_t start_ns, uint
       {"count_per_flow", options_.count ? std::to_string(*options_.count) : "-"},
       {"duration_s", options_.count ? "-" : fmt::format("{:g}", static_cast<double>(options_.duration.count()) * 1e-9)},
       {"echo", options_.echo ? "yes" : "no"},
+      {"warmup_s", fmt::format("{:g}", static_cast<double>(options_.warmup.count()) * 1e-9)},
       {"session", fmt::format("{:08x}", options_.session)},
       {"receive_buffer", std::to_string(granted_receive_buffer_)},
       {"send_buffer", std::to_string(granted_send_buffer_)},
@@ -319,6 +384,17 @@ RunReport Sender::build_report(const SendTotals& totals, uint64_t start_ns, uint
     echoed.seconds = static_cast<double>(echoed.counts.last_arrival_ns - echoed.counts.first_arrival_ns) * 1e-9;
     echoed.round_trip = round_trip_;
     report.directions.push_back(echoed);
+  }
+  if (!warmup_note_.empty()) report.notes.push_back(warmup_note_);
+  if (!options_.rate.unlimited() && sent.seconds > 0) {
+    // A sender that falls behind (CPU, a full socket buffer) offers less than asked: say so, as
+    // a "loss-free at rate R" claim must be about the rate actually offered.
+    const double offered = options_.rate.unit == Rate::Unit::packets_per_second ? sent.kpps() * 1e3
+                                                                                 : sent.mbit_per_second() * 1e6;
+    if (offered < 0.98 * options_.rate.per_second) {
+      report.notes.push_back(fmt::format("the sender offered {:.1f}% of the {} asked for (it fell behind)",
+                                         100 * offered / options_.rate.per_second, options_.rate.describe()));
+    }
   }
   const int asked = options_.socket_buffer;
   if (granted_receive_buffer_ < asked || granted_send_buffer_ < asked) {

@@ -29,6 +29,9 @@ struct SenderOptions {
   std::optional<uint64_t> count;  // datagrams per flow; when unset the run lasts `duration`
   std::chrono::nanoseconds duration = std::chrono::seconds(10);
   bool echo = false;
+  // Before the counted run, each flow sends warm-up datagrams (never counted) every 10 ms so a
+  // tunnel can set up its connections: for this long, or with echo until every flow had one back.
+  std::chrono::nanoseconds warmup{0};
   // How long to wait for late echoes after the last send (ends early once all are back).
   std::chrono::nanoseconds grace = std::chrono::seconds(1);
   int socket_buffer = 4 << 20;
@@ -54,11 +57,13 @@ class Sender {
 
  private:
   struct Flow;
+  class EchoThread;
   struct SendTotals {
     uint64_t first_send_ns = 0;
     uint64_t last_send_ns = 0;
   };
 
+  void warm_up(const std::atomic<bool>& stop);
   SendTotals send_all(const std::atomic<bool>& stop, uint64_t start_ns, ProgressLine& progress);
   void send_end_of_flow();
   void receive_echoes(const std::atomic<bool>& stop_receiving);
@@ -74,6 +79,7 @@ class Sender {
   uint64_t send_refused_ = 0;              // ICMP errors the sending thread saw
   std::atomic<uint64_t> echo_refused_{0};  // and those the echo thread saw
   int epoll_fd_ = -1;                      // the flows' sockets, for the echo thread
+  std::string warmup_note_;
   LatencyHistogram round_trip_;  // owned by the echo thread until it is joined
   int granted_receive_buffer_ = 0;
   int granted_send_buffer_ = 0;

@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kReceiveCapacity = 65536;  // any UDP datagram fits: nothing is truncated
 constexpr uint64_t kPollIntervalNs = 100'000'000;
+constexpr size_t kPeersNoted = 8;  // the report names at most this many sources of bad datagrams
 
 uint64_t load_u64(const uint8_t* p) {
   uint64_t v;
@@ -135,7 +136,13 @@ RunReport Sink::build_report(uint64_t start_ns, uint64_t end_ns, bool interrupte
   receiver_.for_each_flow([&](const FlowKey& key, const TrafficCounts& counts) {
     report.flows.push_back({"received", peers_[key.peer].to_string(), key.session, key.flow, counts});
   });
+  size_t peers_noted = 0;
   for (const auto& [peer, counts] : receiver_.peer_counts()) {
+    if (++peers_noted > kPeersNoted) {
+      report.notes.push_back(fmt::format("... and {} more sources with such datagrams (see the totals)",
+                                         receiver_.peer_counts().size() - kPeersNoted));
+      break;
+    }
     report.notes.push_back(fmt::format("{}: {} corrupted and {} untracked datagrams not attributable to a flow",
                                        peers_[peer].to_string(), counts.corrupted, counts.untracked));
   }
