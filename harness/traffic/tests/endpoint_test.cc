@@ -38,6 +38,7 @@ TEST(Resolve, NumericAddressesOfBothFamilies) {
   EXPECT_EQ(v6.family(), AF_INET6);
   EXPECT_EQ(v6.to_string(), "[::1]:9001");
   EXPECT_EQ(resolve({"", 7}, true).to_string(), "[::]:7");
+  EXPECT_EQ(resolve({"::ffff:192.0.2.9", 80}, false).to_string(), "192.0.2.9:80") << "v4-mapped shown as IPv4";
 }
 
 TEST(Resolve, UnresolvableNameIsARuntimeError) {

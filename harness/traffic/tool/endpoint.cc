@@ -38,7 +38,13 @@ std::string Endpoint::to_string() const {
     return fmt::format("{}:{}", text, port());
   }
   if (family() == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, text, sizeof text);
+    const in6_addr& address = reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr;
+    // A dual-stack socket sees IPv4 peers as ::ffff:a.b.c.d; show them as the IPv4 they are.
+    if (IN6_IS_ADDR_V4MAPPED(&address)) {
+      inet_ntop(AF_INET, address.s6_addr + 12, text, sizeof text);
+      return fmt::format("{}:{}", text, port());
+    }
+    inet_ntop(AF_INET6, &address, text, sizeof text);
     return fmt::format("[{}]:{}", text, port());
   }
   return "(no address)";

@@ -86,7 +86,10 @@ std::string format_table(const RunReport& report, bool per_flow) {
       const double seconds = static_cast<double>(f.counts.last_arrival_ns - f.counts.first_arrival_ns) * 1e-9;
       const double mbit = seconds > 0 ? f.counts.delivered_bytes * 8.0 / seconds / 1e6 : 0;
       const double kpps = seconds > 0 ? f.counts.delivered / seconds / 1e3 : 0;
-      out += receiving_row(fmt::format("  flow {}", f.flow), 1, f.counts, mbit, kpps);
+      std::string row = receiving_row(fmt::format("  flow {}", f.flow), 1, f.counts, mbit, kpps);
+      // A sink hears from many sources: name each flow's, after the numbers.
+      if (report.mode == "sink") row.insert(row.size() - 1, fmt::format("  {} session {:08x}", f.peer, f.session));
+      out += row;
     }
   }
   for (const DirectionReport& d : report.directions) {

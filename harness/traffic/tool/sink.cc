@@ -68,8 +68,6 @@ void Sink::receive_batch(size_t count) {
   for (size_t i = 0; i < count; ++i) {
     const auto bytes = batch_.datagram(i);
     receiver_.on_datagram(peer_id(batch_.source(i)), bytes, now);
-    ++received_;
-    received_bytes_ += bytes.size();
   }
   if (options_.echo) echo_failures_ += count - batch_.echo(socket_.fd(), count);
 }
@@ -102,8 +100,8 @@ RunReport Sink::run(const std::atomic<bool>& stop) {
 std::string Sink::progress_text(double interval_s) {
   const TrafficCounts c = receiver_.totals();
   return fmt::format("flows {} (ended {})  received {} ({})  lost {}  corrupted {}  duplicated {}  kernel drops {}",
-                     receiver_.flow_count(), receiver_.ended_flows(), received_,
-                     rate_.update(received_, received_bytes_, interval_s), c.lost, c.corrupted, c.duplicated,
+                     receiver_.flow_count(), receiver_.ended_flows(), c.received,
+                     rate_.update(c.delivered, c.delivered_bytes, interval_s), c.lost, c.corrupted, c.duplicated,
                      kernel_drops_);
 }
 

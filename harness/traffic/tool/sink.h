@@ -67,8 +67,6 @@ class Sink {
   std::vector<Endpoint> peers_;
   uint32_t kernel_drops_ = 0;
   uint64_t echo_failures_ = 0;
-  uint64_t received_ = 0;        // every datagram, for the progress line
-  uint64_t received_bytes_ = 0;
   IntervalRate rate_;
 };
 
