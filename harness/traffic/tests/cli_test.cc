@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -60,6 +61,10 @@ class Child {
       ::kill(pid_, SIGKILL);
       wait();
     }
+  }
+
+  void signal(int number) {
+    if (pid_ > 0) ::kill(pid_, number);
   }
 
   Result wait() {
@@ -237,6 +242,18 @@ TEST(UdpgenCli, LossIsDataUnlessLosslessIsExpected) {
   const Result strict = run(strict_args);
   EXPECT_EQ(strict.status, 3) << strict.err;
   EXPECT_NE(strict.err.find("echoed: 20 of 20 datagrams lost"), std::string::npos) << strict.err;
+}
+
+TEST(UdpgenCli, SigtermEndsASinkWithItsReport) {
+  const uint16_t port = free_port();
+  Child sink({"sink", "--listen", "127.0.0.1:" + std::to_string(port), "--quiet"});
+  wait_until_bound(port);
+  const Result sent = run({"send", "--target", "127.0.0.1:" + std::to_string(port), "--count", "50", "--quiet"});
+  EXPECT_EQ(sent.status, 0) << sent.err;
+  sink.signal(SIGTERM);
+  const Result received = sink.wait();
+  EXPECT_EQ(received.status, 0) << received.err;
+  EXPECT_NE(received.out.find("(interrupted), lossless"), std::string::npos) << received.out;
 }
 
 TEST(UdpgenCli, JsonOnStdoutMovesTheTableToStderr) {

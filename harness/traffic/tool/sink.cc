@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kReceiveCapacity = 65536;  // any UDP datagram fits: nothing is truncated
 constexpr uint64_t kPollIntervalNs = 100'000'000;
+constexpr size_t kFinalDrainBatches = 256;
 constexpr size_t kPeersNoted = 8;  // the report names at most this many sources of bad datagrams
 
 uint64_t load_u64(const uint8_t* p) {
@@ -93,6 +94,13 @@ RunReport Sink::run(const std::atomic<bool>& stop) {
       linger_end = now + static_cast<uint64_t>(options_.linger.count());
     }
     if (progress.due(now)) progress.print(now, progress_text(progress.interval_seconds()));
+  }
+  // What the kernel already queued for us arrived before the end: count it (bounded, in case a
+  // sender is still going at full speed).
+  for (size_t round = 0; round < kFinalDrainBatches; ++round) {
+    const size_t n = batch_.receive(socket_.fd());
+    if (n > 0) receive_batch(n);
+    if (n < batch_.capacity()) break;
   }
   return build_report(start_ns, monotonic_ns(), stop.load());
 }
