@@ -113,7 +113,7 @@ void print_demo_report(const DemoResult& r, std::FILE* out) {
   for (size_t i = 0; i < kDropReasonCount; ++i) {
     const auto reason = static_cast<DropReason>(i);
     if (r.client.drops[reason] == 0 && r.server.drops[reason] == 0) continue;
-    const std::string label = "  " + std::string(to_string(reason));
+    const std::string label = std::string("  ").append(to_string(reason));
     counter_row(out, label.c_str(), r.client.drops[reason], r.server.drops[reason]);
   }
 

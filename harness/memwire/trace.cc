@@ -50,7 +50,7 @@ std::string format(const TracedPacket& p) {
                 p.ack, unsigned{p.window}, p.payload_len);
   line += p.tuple.local.to_string() + " > " + p.tuple.remote.to_string() + " " + fields;
   std::string options;
-  if (p.window_scale) options = "wscale " + std::to_string(*p.window_scale);
+  if (p.window_scale) options = std::string("wscale ").append(std::to_string(*p.window_scale));
   if (p.phantasm_hello) options += std::string(options.empty() ? "" : ", ") + "phantasm hello";
   if (!options.empty()) line += " [" + options + "]";
   return line;

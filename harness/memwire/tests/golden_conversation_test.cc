@@ -67,11 +67,11 @@ TEST(GoldenConversation, ShortSessionMatchesPhantunsWire) {
   const auto& trace = sim.trace();
   ASSERT_EQ(trace.size(), expected.size()) << [&] {
     std::string all;
-    for (const auto& p : trace) all += "\n" + format(p);
+    for (const auto& p : trace) all.append("\n").append(format(p));
     return all;
   }();
   for (size_t i = 0; i < expected.size(); ++i) {
-    SCOPED_TRACE("packet " + std::to_string(i + 1) + ": " + format(trace[i]));
+    SCOPED_TRACE(std::string("packet ").append(std::to_string(i + 1)).append(": ").append(format(trace[i])));
     const Expected& e = expected[i];
     EXPECT_EQ(trace[i].at, Time::zero() + e.at);
     EXPECT_EQ(trace[i].dir, e.dir);

@@ -76,11 +76,11 @@ TEST(Handshake, LostSynIsSentAgainAfterTheHandshakeTimeout) {
 TEST(Handshake, DatagramsQueuedWhileTheSynIsLostAllArriveInOrder) {
   HandshakeRun r(drop_nth(Direction::kClientToServer, is_syn, {1}));
   for (int i = 0; i < 5; ++i) {
-    r.sim.schedule(at_ms(100 * i), [&r, i] { r.sim.client_send(0, bytes("d" + std::to_string(i))); });
+    r.sim.schedule(at_ms(100 * i), [&r, i] { r.sim.client_send(0, bytes(std::string("d").append(std::to_string(i)))); });
   }
   r.sim.run_until(at_ms(3000));
   ASSERT_EQ(r.got.at_server.size(), 5u);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.got.at_server[i].second, bytes("d" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.got.at_server[i].second, bytes(std::string("d").append(std::to_string(i))));
 }
 
 TEST(Handshake, LostSynAckIsRecoveredByTheRetransmittedSyn) {
