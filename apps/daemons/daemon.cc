@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <csignal>
 #include <fstream>
 #include <future>
@@ -153,6 +154,10 @@ class Daemon {
       s.max_payload = max_payload_;
       s.epoch = epoch_;
       s.udp.reuse_port = options_.threads > 1;
+      // Only a wildcard --local can receive on several addresses and answer from the wrong one.
+      s.udp.packet_info = client && options_.client_local->ip == IpAddress::from_bytes(
+                                                                    options_.client_local->ip.version(),
+                                                                    std::array<uint8_t, 16>{});
       s.index = i;
       s.steering = steering;
       std::tie(s.engine.port_min, s.engine.port_max) = steering.client_ports(i);

@@ -37,6 +37,7 @@ bool ClientWorker::drain_udp() {
       auto from = batch.source(i);
       if (!from) continue;
       ++host_counters().udp_datagrams_received;
+      current_local_ = batch.destination(i);
       endpoint().on_udp_datagram(*from, batch.datagram(i), t);
     }
     if (outcome.received < batch.capacity()) {
@@ -61,13 +62,13 @@ void ClientWorker::deliver_datagram(FlowId flow, std::span<const uint8_t> payloa
     ++host_counters().deliveries_without_socket;
     return;
   }
-  queue_datagram(socket_.get(), payload, &peer->address);
+  queue_datagram(socket_.get(), payload, &peer->address, peer->local ? &*peer->local : nullptr);
 }
 
 void ClientWorker::flow_opened(FlowId flow, const FlowInfo& info) {
   if (!info.udp_peer) return;
   if (flow.slot >= peers_.size()) peers_.resize(flow.slot + 1);
-  peers_[flow.slot] = Peer{flow, to_sockaddr(*info.udp_peer)};
+  peers_[flow.slot] = Peer{flow, to_sockaddr(*info.udp_peer), current_local_};
   spdlog::info("New UDP client from {}: fake TCP {}", info.udp_peer->to_string(),
                info.tuple.to_string());
 }

@@ -21,6 +21,9 @@ class ClientWorker final : public Worker {
   struct Peer {
     FlowId flow;
     RawSockaddr address;
+    // The local address the peer sends to, when --local is a wildcard: replies leave from it
+    // (Phantun v0.8.0's fix for hosts with several addresses, phantun-wire.md §2.9).
+    std::optional<IpAddress> local;
   };
 
   bool drain_udp();
@@ -33,6 +36,8 @@ class ClientWorker final : public Worker {
   UniqueFd socket_;
   KernelDropTracker kernel_drops_;
   std::vector<std::optional<Peer>> peers_;  // indexed by FlowId::slot
+  // The local address of the datagram being handed to the engine, for flow_opened.
+  std::optional<IpAddress> current_local_;
   ReadWatch watch_;
 };
 

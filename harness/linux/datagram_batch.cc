@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <netinet/in.h>
+
 #include "engine/wire/packet.h"
 
 namespace phantasm::linux_host {
@@ -23,7 +25,8 @@ ReceiveBatch::ReceiveBatch(size_t capacity, size_t max_payload)
       messages_(capacity),
       iovecs_(capacity),
       sources_(capacity),
-      controls_(capacity) {}
+      controls_(capacity),
+      destinations_(capacity) {}
 
 ReceiveOutcome ReceiveBatch::receive(int fd) {
   for (size_t i = 0; i < capacity_; ++i) {
@@ -51,12 +54,25 @@ ReceiveOutcome ReceiveBatch::receive(int fd) {
   outcome.received = static_cast<size_t>(n);
   for (size_t i = 0; i < outcome.received; ++i) {
     msghdr& h = messages_[i].msg_hdr;
+    destinations_[i].reset();
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
           c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
         uint32_t drops;
         std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
         outcome.kernel_drops = drops;
+      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+                 c->cmsg_len >= CMSG_LEN(sizeof(in_pktinfo))) {
+        in_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        destinations_[i] = IpAddress::from_bytes(
+            IpVersion::kV4, {reinterpret_cast<const uint8_t*>(&info.ipi_addr), 4});
+      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+                 c->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
+        in6_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        destinations_[i] = IpAddress::from_bytes(
+            IpVersion::kV6, {reinterpret_cast<const uint8_t*>(&info.ipi6_addr), 16});
       }
     }
   }
@@ -90,9 +106,39 @@ SendQueue::SendQueue(size_t capacity) : capacity_(capacity), messages_(capacity)
   entries_.reserve(capacity);
 }
 
-void SendQueue::add(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination) {
-  Entry entry{fd, iovec{const_cast<uint8_t*>(payload.data()), payload.size()}, std::nullopt};
+void SendQueue::add(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination,
+                    const IpAddress* source) {
+  Entry entry{fd, iovec{const_cast<uint8_t*>(payload.data()), payload.size()}, std::nullopt, {}, 0};
   if (destination != nullptr) entry.destination = *destination;
+  if (source != nullptr && destination != nullptr) {
+    // A control message asking for this source address; its type follows the socket's family.
+    cmsghdr header{};
+    if (destination->family() == AF_INET && source->is_v4()) {
+      in_pktinfo info{};
+      std::memcpy(&info.ipi_spec_dst, source->bytes().data(), 4);
+      header.cmsg_level = IPPROTO_IP;
+      header.cmsg_type = IP_PKTINFO;
+      header.cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(entry.control.data(), &header, sizeof header);
+      std::memcpy(entry.control.data() + CMSG_LEN(0), &info, sizeof info);
+      entry.control_length = CMSG_SPACE(sizeof info);
+    } else if (destination->family() == AF_INET6) {
+      in6_pktinfo info{};
+      if (source->is_v6()) {
+        std::memcpy(&info.ipi6_addr, source->bytes().data(), 16);
+      } else {  // a dual-stack socket answering an IPv4 peer: v4-mapped
+        info.ipi6_addr.s6_addr[10] = 0xFF;
+        info.ipi6_addr.s6_addr[11] = 0xFF;
+        std::memcpy(&info.ipi6_addr.s6_addr[12], source->bytes().data(), 4);
+      }
+      header.cmsg_level = IPPROTO_IPV6;
+      header.cmsg_type = IPV6_PKTINFO;
+      header.cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(entry.control.data(), &header, sizeof header);
+      std::memcpy(entry.control.data() + CMSG_LEN(0), &info, sizeof info);
+      entry.control_length = CMSG_SPACE(sizeof info);
+    }
+  }
   entries_.push_back(entry);
 }
 
@@ -121,6 +167,10 @@ void SendQueue::send_run(size_t begin, size_t end, SendOutcome& outcome) {
     if (entry.destination) {
       h.msg_name = &entry.destination->storage;
       h.msg_namelen = entry.destination->length;
+    }
+    if (entry.control_length > 0) {
+      h.msg_control = entry.control.data();
+      h.msg_controllen = entry.control_length;
     }
   }
   size_t next = 0;

@@ -44,9 +44,12 @@ class ReceiveBatch {
   std::optional<SocketAddress> source(size_t i) const;
   // The sender in sockets-API form, for replying without a conversion.
   RawSockaddr raw_source(size_t i) const;
+  // The local address the datagram was sent to (IP_PKTINFO / IPV6_PKTINFO, when enabled on the
+  // socket): a reply must leave from it, or a peer on a multi-address host drops it.
+  std::optional<IpAddress> destination(size_t i) const { return destinations_[i]; }
 
  private:
-  static constexpr size_t kControlBytes = 64;  // room for SO_RXQ_OVFL's uint32_t and more
+  static constexpr size_t kControlBytes = 128;  // SO_RXQ_OVFL and IPV6_PKTINFO, with room
 
   size_t capacity_;
   size_t max_payload_;
@@ -56,6 +59,7 @@ class ReceiveBatch {
   std::vector<iovec> iovecs_;
   std::vector<sockaddr_storage> sources_;
   std::vector<std::array<uint8_t, kControlBytes>> controls_;
+  std::vector<std::optional<IpAddress>> destinations_;
 };
 
 // The result of flushing queued datagrams.
@@ -73,8 +77,10 @@ class SendQueue {
 
   bool full() const { return entries_.size() == capacity_; }
   bool empty() const { return entries_.empty(); }
-  // `destination` nothing for a connected socket.
-  void add(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination);
+  // `destination` nothing for a connected socket; `source` (IP_PKTINFO) nothing for the
+  // kernel's choice. The socket's family is the destination's.
+  void add(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination,
+           const IpAddress* source = nullptr);
   // Sends everything, one sendmmsg per run of entries for the same fd.
   SendOutcome flush();
 
@@ -83,6 +89,8 @@ class SendQueue {
     int fd;
     iovec iov;
     std::optional<RawSockaddr> destination;
+    std::array<uint8_t, 64> control;  // IP_PKTINFO / IPV6_PKTINFO for the source address
+    size_t control_length;
   };
   void send_run(size_t begin, size_t end, SendOutcome& outcome);
 

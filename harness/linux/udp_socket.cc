@@ -34,6 +34,11 @@ int prepare(int fd, int family, const UdpSocketOptions& options) {
     // [::]:port also serves IPv4 peers (as ::ffff:a.b.c.d), as Phantun's listener does.
     set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
   }
+  if (options.packet_info) {
+    int err = family == AF_INET ? set_int_option(fd, IPPROTO_IP, IP_PKTINFO, 1)
+                                : set_int_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+    if (err != 0) return err;
+  }
   return 0;
 }
 

@@ -14,6 +14,7 @@ namespace phantasm::linux_host {
 struct UdpSocketOptions {
   int buffer_bytes = 4 << 20;  // SO_RCVBUF/SO_SNDBUF; FORCE variants first (CAP_NET_ADMIN)
   bool reuse_port = false;     // several workers share one --local port
+  bool packet_info = false;    // report each datagram's local address (IP_PKTINFO)
 };
 
 // A socket of the family of `ip`, bound to `local` (port 0: any). Throws SetupError.

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "harness/linux/tun_device.h"
 
@@ -69,10 +71,12 @@ bool Worker::drain_tun() {
       return false;
     }
     if (n < 0) {
+      // The device is gone or broken (someone deleted it, EBADFD...): readiness would fire
+      // forever, so end the worker and with it the daemon, as a non-zero exit.
       ++counters_.tun_read_errors;
-      spdlog::warn("TUN read failed: {}", std::strerror(static_cast<int>(-n)));
       finish_batch(t);
-      return false;
+      throw std::runtime_error(std::string("TUN read failed: ") +
+                               std::strerror(static_cast<int>(-n)));
     }
     ++counters_.tun_packets_read;
     std::span<const uint8_t> packet = buffer.first(static_cast<size_t>(n));
@@ -111,8 +115,8 @@ void Worker::receive_handoff(const std::vector<uint8_t>& packet) {
 }
 
 void Worker::queue_datagram(int fd, std::span<const uint8_t> payload,
-                            const RawSockaddr* destination) {
-  send_queue_.add(fd, payload, destination);
+                            const RawSockaddr* destination, const IpAddress* source) {
+  send_queue_.add(fd, payload, destination, source);
   if (send_queue_.full()) flush_sends();
 }
 

@@ -71,7 +71,8 @@ class Worker : public EngineSink {
   ReceiveBatch& udp_batch() { return udp_batch_; }
 
   // Queues a datagram for the UDP side; sent at the end of the batch (or when the queue fills).
-  void queue_datagram(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination);
+  void queue_datagram(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination,
+                      const IpAddress* source = nullptr);
   // Closes `flow` once the current engine call has returned (a sink must not call back in).
   void close_flow_later(FlowId flow) { flows_to_close_.push_back(flow); }
   // After every batch of engine input: flush sends, close what close_flow_later asked for,

@@ -113,6 +113,38 @@ TEST(DatagramBatch, ReportsTheKernelsDropCounter) {
   EXPECT_GT(*outcome.kernel_drops, 0u);
 }
 
+// A wildcard socket learns which local address each datagram was sent to and answers from it
+// (on a host with several addresses the kernel's own choice could differ).
+TEST(DatagramBatch, RepliesLeaveFromTheAddressThePeerUsed) {
+  for (const char* family : {"v4", "v6"}) {
+    UdpSocketOptions options;
+    options.packet_info = true;
+    bool v6 = std::string(family) == "v6";
+    UniqueFd server = bind_udp(*SocketAddress::parse(v6 ? "[::]:0" : "0.0.0.0:0"), options);
+    uint16_t port = local_address_of(server.get()).port;
+    UniqueFd peer = bind_udp(*SocketAddress::parse("127.0.0.1:0"), {});
+    // 127.0.0.2 is local too, but not the address the kernel would pick towards 127.0.0.1.
+    SocketAddress to{*IpAddress::parse("127.0.0.2"), port};
+    RawSockaddr raw_to = to_sockaddr(to);
+    auto p = payload(20, 4);
+    SendQueue queue(2);
+    queue.add(peer.get(), p, &raw_to);
+    ASSERT_EQ(queue.flush().sent, 1u) << family;
+
+    ReceiveBatch batch(2, 100);
+    ASSERT_EQ(receive_all(batch, server.get(), 1), 1u) << family;
+    ASSERT_TRUE(batch.destination(0).has_value()) << family;
+    IpAddress local = *batch.destination(0);
+    EXPECT_EQ(local, *IpAddress::parse(v6 ? "::ffff:7f00:2" : "127.0.0.2"));  // v4-mapped on v6
+    RawSockaddr back = batch.raw_source(0);
+    queue.add(server.get(), p, &back, &local);
+    ASSERT_EQ(queue.flush().sent, 1u) << family;
+
+    ASSERT_EQ(receive_all(batch, peer.get(), 1), 1u) << family;
+    EXPECT_EQ(batch.source(0), to) << family;
+  }
+}
+
 TEST(DatagramBatch, NothingWaitingIsNotAnError) {
   UniqueFd receiver = bind_udp(*SocketAddress::parse("127.0.0.1:0"), {});
   ReceiveBatch batch(4, 100);
