@@ -7,6 +7,7 @@
 
 #include "apps/cli/demo_command.h"
 #include "harness/traffic/udpgen_cli.h"
+#include "netns-tests/runner/netns_command.h"
 
 namespace {
 
@@ -24,6 +25,7 @@ constexpr Subcommand kSubcommands[] = {
     {"demo", "UDP over fake TCP between two engines on an in-memory wire, with counts and a packet trace",
      phantasm::cli::run_demo},
     {"udpgen", "UDP load generator and sink: counts lost, corrupted, duplicated datagrams; throughput", udpgen_main},
+    {"netns", "run scenarios (scenarios/*.yaml) in network namespaces: verdict table, traversal matrix", phantasm::netns::run_netns_command},
     {"help", "this list (`phantasm <command> --help` for a command's options)", run_help},
 };
 
