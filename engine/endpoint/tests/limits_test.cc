@@ -12,7 +12,7 @@ SocketAddress app(uint16_t i) { return {*IpAddress::parse("127.0.0.1"), static_c
 
 TEST(Limits, ThousandClientFlowsGetDistinctPortsAndAllDeliver) {
   Pair p;
-  for (uint16_t i = 0; i < 1000; ++i) p.send_from_app(app(i), "flow " + std::to_string(i));
+  for (uint16_t i = 0; i < 1000; ++i) p.send_from_app(app(i), numbered("flow ", i));
   std::set<uint16_t> ports;
   for (size_t i = 0; i < p.csink.packets.size(); ++i) ports.insert(p.csink.segment(i).src_port);
   EXPECT_EQ(ports.size(), 1000u);
@@ -64,7 +64,7 @@ TEST(Limits, PendingQueueIsBounded) {
   Pair p;
   p.ccfg.max_pending_datagrams = 4;
   p.build();
-  for (int i = 0; i < 6; ++i) p.send_from_app(kAppA, "q" + std::to_string(i));
+  for (int i = 0; i < 6; ++i) p.send_from_app(kAppA, numbered("q", i));
   EXPECT_EQ(p.client->counters().drops[DropReason::kPendingQueueFull], 2u);
   p.pump();
   EXPECT_EQ(p.ssink.deliveries.size(), 4u);
@@ -103,7 +103,7 @@ TEST(Config, ValidateNamesTheProblem) {
 TEST(Determinism, SameSeedSameBytes) {
   auto run = [] {
     Pair p(/*random_server_isn=*/true);
-    for (uint16_t i = 0; i < 20; ++i) p.send_from_app(app(i), "det " + std::to_string(i));
+    for (uint16_t i = 0; i < 20; ++i) p.send_from_app(app(i), numbered("det ", i));
     std::vector<std::vector<uint8_t>> all = p.csink.packets;
     p.pump();
     for (auto& d : p.ssink.deliveries) all.push_back(d.payload);

@@ -87,6 +87,9 @@ class Datagram {
 
 inline Time at(Duration d) { return Time{d}; }
 
+// prefix + number, built with append: g++ 12 -O3 warns falsely (-Wrestrict) on "lit" + string.
+inline std::string numbered(std::string prefix, uint64_t n) { return prefix.append(std::to_string(n)); }
+
 inline std::string text(const std::vector<uint8_t>& b) { return std::string(b.begin(), b.end()); }
 
 // Client and server endpoints connected by hand: `pump` moves every pending packet across.
