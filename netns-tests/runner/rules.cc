@@ -66,7 +66,7 @@ void apply_check_table(const Node& node) {
 void apply_firewall(const Node& node, const scenario::Firewall& fw) {
   apply_conntrack(node, fw.conntrack);
   std::ostringstream rules;
-  rules << "table inet phx_fw {\n  chain fwd {\n    type filter hook forward priority 0; policy accept;\n";
+  rules << "table inet phx_fw {\n  chain filter_forward {\n    type filter hook forward priority 0; policy accept;\n";
   if (fw.drop_invalid) rules << "    ct state invalid counter drop\n";
   if (fw.profile != scenario::FirewallProfile::kOpen) {
     rules << "    meta l4proto tcp ct state new tcp flags & (fin|syn|rst|ack) != syn counter drop\n";
@@ -131,7 +131,7 @@ void apply_box(const Topology& topo, size_t i, const scenario::Middlebox& box, s
   }
   if (box.drop_icmp) {
     must_run_in(node.ns, {"nft", "-f", "-"}, R"(table inet phx_icmp {
-  chain fwd { type filter hook forward priority -10; meta l4proto { icmp, ipv6-icmp } counter drop; }
+  chain filter_forward { type filter hook forward priority -10; meta l4proto { icmp, ipv6-icmp } counter drop; }
   chain out {
     type filter hook output priority -10;
     icmp type destination-unreachable counter drop
