@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 namespace phantasm::scenario {
@@ -18,7 +19,10 @@ std::optional<double> leading_number(std::string_view text, std::string_view& re
   }
   if (!digits) return std::nullopt;
   rest = text.substr(i);
-  return std::stod(std::string(text.substr(0, i)));
+  // strtod, not stod: a number too large for a double is inf (rejected by callers), not an exception.
+  const double value = std::strtod(std::string(text.substr(0, i)).c_str(), nullptr);
+  if (!std::isfinite(value)) return std::nullopt;
+  return value;
 }
 
 std::optional<uint32_t> whole_number(std::string_view text) {

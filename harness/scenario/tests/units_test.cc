@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace phantasm::scenario {
 namespace {
 
@@ -16,6 +18,7 @@ TEST(Units, DurationsNeedAUnit) {
   EXPECT_FALSE(parse_duration("-1s"));
   EXPECT_FALSE(parse_duration("10 parsecs"));
   EXPECT_FALSE(parse_duration("9999h"));
+  EXPECT_FALSE(parse_duration(std::string(400, '9') + "s"));  // overflows a double: rejected, not thrown
 }
 
 TEST(Units, FractionsArePercentagesOrUnitInterval) {
