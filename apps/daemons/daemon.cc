@@ -120,6 +120,10 @@ class Daemon {
                        std::to_string(max_payload_));
     }
     if (auto problem = validate(c)) throw SetupError("configuration: " + *problem);
+    if (options_.null_engine) {
+      if (client && !remote_.ip.is_v4()) throw SetupError("--null-engine is IPv4 only");
+      spdlog::warn("--null-engine: headers are prepended, nothing else; for benchmarks only");
+    }
 
     linux_host::TunOptions tun_options;
     tun_options.name = options_.tun_name;
@@ -160,6 +164,7 @@ class Daemon {
                                                                     std::array<uint8_t, 16>{});
       s.index = i;
       s.steering = steering;
+      s.null_engine = options_.null_engine;
       std::tie(s.engine.port_min, s.engine.port_max) = steering.client_ports(i);
       if (client) {
         auto socket = linux_host::bind_udp(*options_.client_local, s.udp);

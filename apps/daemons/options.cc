@@ -71,6 +71,8 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
   app.add_option("--stats-interval", stats_seconds,
                  "Seconds between stats lines (0: only on SIGUSR1)")
       ->capture_default_str();
+  // Hidden (no group): `phantasm bench` measures the host I/O ceiling with it; not a tunnel.
+  app.add_flag("--null-engine", o.null_engine)->group("");
   app.set_version_flag("-V,--version", std::string("phantasm ") + PHANTASM_VERSION);
   app.footer(
       "Log level: PHANTASM_LOG (or RUST_LOG) = error|warn|info|debug|trace (default info).\n"

@@ -34,6 +34,7 @@ struct DaemonOptions {
   uint32_t mtu = 1500;
   unsigned threads = 1;
   std::chrono::seconds stats_interval{60};
+  bool null_engine = false;  // hidden: the engine replaced by a header prepend (benchmarks only)
 };
 
 // Either options to run with, or an exit status (help/version printed: 0; bad option: 2, with

@@ -38,6 +38,10 @@ bool ClientWorker::drain_udp() {
       if (!from) continue;
       ++host_counters().udp_datagrams_received;
       current_local_ = batch.destination(i);
+      if (NullEngine* null = null_engine()) {
+        null->on_udp_datagram(*from, batch.datagram(i));
+        continue;
+      }
       endpoint().on_udp_datagram(*from, batch.datagram(i), t);
     }
     if (outcome.received < batch.capacity()) {

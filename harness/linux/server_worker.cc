@@ -44,6 +44,10 @@ bool ServerWorker::drain_flow(FlowSocket& socket) {
       }
       ++host_counters().udp_datagrams_received;
       // May close the flow and retire `socket`; it stays alive until this handler returns.
+      if (NullEngine* null = null_engine()) {
+        null->on_udp_datagram(flow, batch.datagram(i));
+        continue;
+      }
       endpoint().on_udp_datagram(flow, batch.datagram(i), t);
     }
     if (outcome.received < batch.capacity()) {

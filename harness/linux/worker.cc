@@ -29,7 +29,9 @@ Worker::Worker(boost::asio::io_context& io, WorkerSettings settings)
       tun_watch_(io, settings_.tun_fd, [this] { return drain_tun(); }),
       udp_batch_(settings_.batch, settings_.max_payload),
       send_queue_(settings_.batch),
-      timer_(io) {}
+      timer_(io) {
+  if (settings_.null_engine) null_engine_ = std::make_unique<NullEngine>(settings_.engine, *this);
+}
 
 Worker::~Worker() = default;
 
@@ -84,7 +86,7 @@ bool Worker::drain_tun() {
       hand_off(owner, packet);
       continue;
     }
-    endpoint_.on_network_packet(packet, t);
+    to_engine(packet, t);
   }
   finish_batch(t);
   return true;  // budget spent; more may be waiting
@@ -93,7 +95,7 @@ bool Worker::drain_tun() {
 void Worker::hand_off(size_t owner, std::span<const uint8_t> packet) {
   Worker* target = owner < peers_.size() ? peers_[owner] : nullptr;
   if (target == nullptr) {
-    endpoint_.on_network_packet(packet, now());  // no peers wired: keep it
+    to_engine(packet, now());  // no peers wired: keep it
     return;
   }
   if (target->handoffs_in_flight_.fetch_add(1, std::memory_order_relaxed) >= kMaxHandoffsInFlight) {
@@ -110,8 +112,13 @@ void Worker::hand_off(size_t owner, std::span<const uint8_t> packet) {
 void Worker::receive_handoff(const std::vector<uint8_t>& packet) {
   handoffs_in_flight_.fetch_sub(1, std::memory_order_relaxed);
   Time t = now();
-  endpoint_.on_network_packet(packet, t);
+  to_engine(packet, t);
   finish_batch(t);
+}
+
+void Worker::to_engine(std::span<const uint8_t> packet, Time t) {
+  if (null_engine_) return null_engine_->on_network_packet(packet);
+  endpoint_.on_network_packet(packet, t);
 }
 
 void Worker::queue_datagram(int fd, std::span<const uint8_t> payload,

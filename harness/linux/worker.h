@@ -19,6 +19,7 @@
 #include "harness/linux/datagram_batch.h"
 #include "harness/linux/flow_steering.h"
 #include "harness/linux/host_counters.h"
+#include "harness/linux/null_engine.h"
 #include "harness/linux/read_watch.h"
 #include "harness/linux/udp_socket.h"
 
@@ -35,6 +36,7 @@ struct WorkerSettings {
   UdpSocketOptions udp;
   size_t index = 0;        // this worker's place among its peers
   FlowSteering steering;   // which worker owns a packet read from the TUN
+  bool null_engine = false;  // --null-engine: measure the I/O path alone (null_engine.h)
 };
 
 struct WorkerSnapshot {
@@ -69,6 +71,8 @@ class Worker : public EngineSink {
   const WorkerSettings& settings() const { return settings_; }
   boost::asio::io_context& io() { return io_; }
   ReceiveBatch& udp_batch() { return udp_batch_; }
+  // Set with --null-engine: then it, not endpoint(), gets every input.
+  NullEngine* null_engine() { return null_engine_.get(); }
 
   // Queues a datagram for the UDP side; sent at the end of the batch (or when the queue fills).
   void queue_datagram(int fd, std::span<const uint8_t> payload, const RawSockaddr* destination,
@@ -86,6 +90,7 @@ class Worker : public EngineSink {
  private:
   void send_packet(std::span<const uint8_t> packet) override;
   bool drain_tun();
+  void to_engine(std::span<const uint8_t> packet, Time now);
   // Passes a TUN packet owned by another worker to it (copied: our buffer is reused).
   void hand_off(size_t owner, std::span<const uint8_t> packet);
   void receive_handoff(const std::vector<uint8_t>& packet);
@@ -95,6 +100,7 @@ class Worker : public EngineSink {
   boost::asio::io_context& io_;
   WorkerSettings settings_;
   Endpoint endpoint_;
+  std::unique_ptr<NullEngine> null_engine_;
   HostCounters counters_;
 
   // TUN reads: one buffer per packet of a drain round, because deliveries point into them
