@@ -86,10 +86,13 @@ void apply_nat(const Node& node, const scenario::Nat& nat, const std::optional<s
   std::ostringstream rules;
   rules << "table inet phx_nat {\n  chain post {\n    type nat hook postrouting priority 100;\n";
   if (nat.kind == scenario::NatKind::kMasquerade) {
-    rules << "    oifname \"wan\" masquerade" << (range.empty() ? "" : " to " + range) << "\n";
+    // A port range needs a transport match; other protocols are masqueraded without one.
+    if (!range.empty()) rules << "    oifname \"wan\" meta l4proto { tcp, udp } masquerade to " << range << "\n";
+    rules << "    oifname \"wan\" masquerade\n";
   } else {
-    rules << "    oifname \"wan\" meta nfproto ipv4 snat ip to " << wan_v4 << range << "\n";
-    rules << "    oifname \"wan\" meta nfproto ipv6 snat ip6 to [" << wan_v6 << "]" << range << "\n";
+    const std::string l4 = range.empty() ? "" : " meta l4proto { tcp, udp }";
+    rules << "    oifname \"wan\" meta nfproto ipv4" << l4 << " snat ip to " << wan_v4 << range << "\n";
+    rules << "    oifname \"wan\" meta nfproto ipv6" << l4 << " snat ip6 to [" << wan_v6 << "]" << range << "\n";
   }
   rules << "  }\n}\n";
   must_run_in(node.ns, {"nft", "-f", "-"}, rules.str());
