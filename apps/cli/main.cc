@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "apps/cli/demo_command.h"
+#include "bench/netns/bench_command.h"
 #include "harness/traffic/udpgen_cli.h"
 #include "netns-tests/runner/netns_command.h"
 
@@ -26,6 +27,8 @@ constexpr Subcommand kSubcommands[] = {
      phantasm::cli::run_demo},
     {"udpgen", "UDP load generator and sink: counts lost, corrupted, duplicated datagrams; throughput", udpgen_main},
     {"netns", "run scenarios (scenarios/*.yaml) in network namespaces: verdict table, traversal matrix", phantasm::netns::run_netns_command},
+    {"bench", "iperf3 through direct UDP, the null relay, Phantasm, udp2raw, Phantun in namespaces (root): JSON", phantasm::bench::run_bench_command},
+    {"report", "charts, Markdown and HTML from a bench JSON (reports/, /usr/bin/python3 + matplotlib)", phantasm::bench::run_report_command},
     {"help", "this list (`phantasm <command> --help` for a command's options)", run_help},
 };
 
