@@ -14,6 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libnetfilter-queue-dev
   # network namespaces, firewalls, traffic
   iproute2 nftables iptables conntrack ethtool iperf3 tcpdump libcap2-bin python3
+  python3-matplotlib  # phantasm report's charts (Debian's /usr/bin/python3)
 )
 
 check_only=0

@@ -21,7 +21,9 @@ struct BenchOptions {
   int search_start_mbit = 200;   // total offered, all streams together
   int search_max_mbit = 4000;
   int search_bisections = 3;
-  double loss_free_max_percent = 0.0;  // a trial is loss-free at or below this loss
+  // A trial counts as loss-free at or below this loss: on a 2-core machine shared with anything
+  // else, one scheduling hiccup drops a few datagrams at any rate, and a strict 0 measures that.
+  double loss_free_max_percent = 0.1;
 
   std::string client_bin;  // phantasm-client (also the null relay)
   std::string server_bin;
