@@ -51,7 +51,8 @@ uint64_t datagram_drops(const DropCounters& d) {
   uint64_t n = 0;
   for (auto r : {DropReason::kEmptyDatagram, DropReason::kDatagramTooLarge, DropReason::kNoHeadroom,
                  DropReason::kFlowLimit, DropReason::kHalfOpenLimit, DropReason::kPortsExhausted,
-                 DropReason::kPendingQueueFull, DropReason::kHandshakeFailed, DropReason::kFlowClosed}) {
+                 DropReason::kPendingQueueFull, DropReason::kHandshakeFailed, DropReason::kFlowClosed,
+                 DropReason::kPathDown}) {
     n += d[r];
   }
   return n;
