@@ -1,5 +1,6 @@
 #include "apps/daemons/daemon.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <fstream>
@@ -32,6 +34,14 @@ namespace phantasm::daemons {
 namespace {
 
 using linux_host::SetupError;
+
+// One worker per CPU this process may run on (Phantun uses one queue per CPU too), at most 64.
+unsigned default_workers() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  return static_cast<unsigned>(std::clamp(cpus, 1, 64));
+}
 
 // One server flow holds one UDP socket: the default 1024 descriptors run out fast.
 void raise_fd_limit() {
@@ -59,7 +69,8 @@ struct WorkerSlot {
 
 class Daemon {
  public:
-  explicit Daemon(const DaemonOptions& options) : options_(options) {}
+  explicit Daemon(const DaemonOptions& options)
+      : options_(options), threads_(options.threads != 0 ? options.threads : default_workers()) {}
 
   int run() {
     try {
@@ -127,7 +138,7 @@ class Daemon {
 
     linux_host::TunOptions tun_options;
     tun_options.name = options_.tun_name;
-    tun_options.queues = options_.threads;
+    tun_options.queues = threads_;
     tun_options.mtu = options_.mtu;
     tun_ = linux_host::TunDevice::create(tun_options);
     std::vector<linux_host::TunAddressPair> addresses{{options_.tun_local4, options_.tun_peer4}};
@@ -144,11 +155,11 @@ class Daemon {
     run_self_check({&options_, ipv6_, tun_->name()});
 
     const auto steering =
-        client ? linux_host::FlowSteering::client(options_.threads, c.port_min, c.port_max)
-               : linux_host::FlowSteering::server(options_.threads);
+        client ? linux_host::FlowSteering::client(threads_, c.port_min, c.port_max)
+               : linux_host::FlowSteering::server(threads_);
     epoch_ = std::chrono::steady_clock::now();
     std::random_device entropy;
-    for (unsigned i = 0; i < options_.threads; ++i) {
+    for (unsigned i = 0; i < threads_; ++i) {
       auto slot = std::make_unique<WorkerSlot>();
       linux_host::WorkerSettings s;
       s.engine = engine_;
@@ -157,7 +168,7 @@ class Daemon {
       s.tun_packet_max = options_.mtu;
       s.max_payload = max_payload_;
       s.epoch = epoch_;
-      s.udp.reuse_port = options_.threads > 1;
+      s.udp.reuse_port = threads_ > 1;
       // Only a wildcard --local can receive on several addresses and answer from the wrong one.
       s.udp.packet_info = client && options_.client_local->ip == IpAddress::from_bytes(
                                                                     options_.client_local->ip.version(),
@@ -278,6 +289,7 @@ class Daemon {
   }
 
   const DaemonOptions& options_;
+  const unsigned threads_;
   SocketAddress remote_;
   bool ipv6_ = false;
   size_t max_payload_ = 0;

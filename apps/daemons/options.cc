@@ -65,8 +65,9 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
   app.add_option("--mtu", o.mtu, "MTU of the TUN device (datagrams up to MTU-40, IPv6 MTU-60)")
       ->capture_default_str()
       ->check(CLI::Range(576u, 65535u));
-  app.add_option("--threads", o.threads, "Worker threads, one TUN queue each")
-      ->capture_default_str()
+  app.add_option("--threads", o.threads,
+                 "Worker threads, one TUN queue each (default: one per CPU; measured faster than "
+                 "one on 2 cores with several flows)")
       ->check(CLI::Range(1u, 64u));
   app.add_option("--stats-interval", stats_seconds,
                  "Seconds between stats lines (0: only on SIGUSR1)")

@@ -32,7 +32,7 @@ struct DaemonOptions {
   std::optional<std::string> handshake_packet_path;
 
   uint32_t mtu = 1500;
-  unsigned threads = 1;
+  unsigned threads = 0;  // 0: one worker per CPU the process may run on
   std::chrono::seconds stats_interval{60};
   bool null_engine = false;  // hidden: the engine replaced by a header prepend (benchmarks only)
 };

@@ -81,6 +81,11 @@ size_t FlowSteering::owner(std::span<const uint8_t> packet, size_t reader) const
   for (uint8_t byte : peek->src_ip) mix(byte);
   mix(static_cast<uint8_t>(peek->src_port >> 8));
   mix(static_cast<uint8_t>(peek->src_port));
+  // FNV's low bits are weak (its lowest bit is just the parity of the input's lowest bits):
+  // finish with a multiply-xorshift so that `% workers` sees well-mixed bits.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return static_cast<size_t>(h % workers_);
 }
 

@@ -37,7 +37,7 @@ TEST(ClientOptions, PhantunDefaults) {
   EXPECT_FALSE(o.ipv4_only);
   EXPECT_FALSE(o.handshake_packet_path);
   EXPECT_EQ(o.mtu, 1500u);
-  EXPECT_EQ(o.threads, 1u);
+  EXPECT_EQ(o.threads, 0u);  // one per CPU
 }
 
 TEST(ServerOptions, PhantunDefaultsAndSeveralPorts) {
