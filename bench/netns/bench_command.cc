@@ -80,6 +80,8 @@ int run_bench_command(int argc, char** argv) {
   auto* ps = app.add_option("--phantun-server", o.phantun_server_bin, "phantun_server")->check(CLI::ExistingFile);
   pc->needs(ps);
   ps->needs(pc);
+  app.add_option("--nice", o.nice, "run iperf3 and the tunnels under nice -n N (e.g. -10 on a machine "
+                                   "shared with builds)")->capture_default_str()->check(CLI::Range(-20, 19));
   app.add_flag("--no-search", no_search, "skip the highest-loss-free-rate search");
   app.add_option("--search-seconds", o.search_seconds, "iperf3 -t of each search step")->capture_default_str();
   app.add_option("--search-max", o.search_max_mbit, "highest total Mbit/s the search tries")->capture_default_str();

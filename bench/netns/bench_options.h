@@ -37,6 +37,9 @@ struct BenchOptions {
   std::string work_dir;  // logs; a fresh temporary directory when empty
   bool keep_logs = false;
   bool quick = false;
+  // Scheduling priority of everything the bench starts (iperf3, tunnels): below 0 keeps other
+  // work on a shared machine (builds) from taking the cores in the middle of a trial.
+  int nice = 0;
 };
 
 }  // namespace phantasm::bench

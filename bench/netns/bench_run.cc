@@ -108,7 +108,8 @@ Json run_bench(const BenchOptions& o, std::ostream& progress) {
                            {"search", o.search},           {"search_seconds", o.search_seconds},
                            {"search_start_mbit", o.search_start_mbit}, {"search_max_mbit", o.search_max_mbit},
                            {"search_bisections", o.search_bisections},
-                           {"loss_free_max_percent", o.loss_free_max_percent}, {"quick", o.quick}};
+                           {"loss_free_max_percent", o.loss_free_max_percent}, {"quick", o.quick},
+                           {"nice", o.nice}};
 
   progress << "phantasm bench: modes " << joined(modes) << "; -P " << [&] {
     std::string s;
@@ -152,7 +153,8 @@ Json run_bench(const BenchOptions& o, std::ostream& progress) {
         Json row;
         try {
           TunnelSession session(topology, spec, tag);
-          row = run_trial(topology, session, TrialRequest{IperfShape{streams, o.rate, o.length, o.seconds}, tag + ".json"});
+          row = run_trial(topology, session,
+                          TrialRequest{IperfShape{streams, o.rate, o.length, o.seconds}, tag + ".json", o.nice});
           row["tunnel"] = session.stop();
         } catch (const Interrupted&) {
           throw;
@@ -187,7 +189,7 @@ Json run_bench(const BenchOptions& o, std::ostream& progress) {
   Json searches = Json::array();
   if (o.search) {
     SearchSettings s{o.search_seconds, o.search_start_mbit, o.search_max_mbit, o.search_bisections,
-                     o.loss_free_max_percent, o.length};
+                     o.loss_free_max_percent, o.length, o.nice};
     for (int streams : o.streams) {
       for (const std::string& m : modes) {
         throw_if_interrupted();

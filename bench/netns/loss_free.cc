@@ -20,6 +20,7 @@ nlohmann::json search_loss_free(const BenchTopology& topology, const ModeSpec& m
     request.shape = IperfShape{streams, std::to_string(std::max(1, rate / streams)) + "m", settings.length,
                                settings.seconds};
     request.log_path = log_prefix + "-step" + std::to_string(step_index++) + ".json";
+    request.nice = settings.nice;
     const nlohmann::json row = run_trial(topology, session, request);
     const bool ok = row.value("error", "").empty() && row.value("lost_packets", 1LL) >= 0 &&
                     row.value("loss_percent", 100.0) <= settings.max_loss_percent &&

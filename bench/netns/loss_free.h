@@ -19,6 +19,7 @@ struct SearchSettings {
   int bisections = 3;
   double max_loss_percent = 0.0;
   int length = 1400;
+  int nice = 0;
 };
 
 using SearchProgress = std::function<void(const nlohmann::json& step)>;

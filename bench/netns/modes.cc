@@ -55,6 +55,12 @@ ModeSpec tun_mode(std::string name, std::string label, const std::string& client
 
 }  // namespace
 
+std::vector<std::string> with_nice(int nice, std::vector<std::string> argv) {
+  if (nice == 0 || argv.empty()) return argv;
+  argv.insert(argv.begin(), {"nice", "-n", std::to_string(nice)});
+  return argv;
+}
+
 const std::vector<std::string>& all_mode_names() {
   static const std::vector<std::string> names{"direct", "null-relay", "phantasm", "udp2raw", "phantun"};
   return names;
@@ -68,8 +74,18 @@ bool mode_available(const std::string& name, const BenchOptions& o) {
   return false;
 }
 
+// The mode as its own binaries run it (mode_spec adds the nice prefix).
+static ModeSpec plain_mode_spec(const std::string& name, const BenchOptions& o);
+
 ModeSpec mode_spec(const std::string& name, const BenchOptions& o) {
   if (!mode_available(name, o)) throw std::runtime_error("mode '" + name + "': its binaries were not given");
+  ModeSpec m = plain_mode_spec(name, o);
+  m.client = with_nice(o.nice, m.client);
+  m.server = with_nice(o.nice, m.server);
+  return m;
+}
+
+static ModeSpec plain_mode_spec(const std::string& name, const BenchOptions& o) {
   if (name == "direct") return ModeSpec{"direct", "direct UDP", {}, {}, {}, {}, {}, {}, false};
   if (name == "null-relay" || name == "phantasm") {
     const bool null = name == "null-relay";

@@ -36,6 +36,9 @@ struct ModeSpec {
   bool has_tun = false;  // TUN counters to read (device kTunName in client and server ns)
 };
 
+// `argv` run under `nice -n NICE` (unchanged for 0); nice execs it, so the PID stays the program's.
+std::vector<std::string> with_nice(int nice, std::vector<std::string> argv);
+
 // Every mode known, in report order.
 const std::vector<std::string>& all_mode_names();
 // The spec of `name` with the binaries in `o`; throws when its binaries were not given.

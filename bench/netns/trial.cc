@@ -158,7 +158,7 @@ Json run_trial(const BenchTopology& topology, TunnelSession& session, const Tria
   const Namespaces& ns = topology.ns();
   const IperfShape& shape = request.shape;
   netns::Process iperf_server =
-      netns::Process::start(ns.server, iperf_server_command(), request.log_path + ".iperf-server.log");
+      netns::Process::start(ns.server, with_nice(request.nice, iperf_server_command()), request.log_path + ".iperf-server.log");
   for (int waited = 0;; waited += 50) {
     const auto r = netns::run_in(ns.server, {"ss", "-Htln", "sport = :" + std::to_string(kIperfPort)});
     if (r.status == 0 && !r.output.empty()) break;
@@ -174,7 +174,7 @@ Json run_trial(const BenchTopology& topology, TunnelSession& session, const Tria
   const double iperf_cpu0 = process_cpu_seconds(iperf_server.pid());
   const auto t0 = std::chrono::steady_clock::now();
 
-  netns::Process client = netns::Process::start(ns.client, iperf_client_command(shape), request.log_path);
+  netns::Process client = netns::Process::start(ns.client, with_nice(request.nice, iperf_client_command(shape)), request.log_path);
   // iperf3 before 3.16 runs every stream in one thread: sampled mid-test, as evidence.
   sleep_checked(shape.seconds * 500);
   const int sender_threads = process_threads(iperf_server.pid());

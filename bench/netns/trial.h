@@ -46,6 +46,7 @@ class TunnelSession {
 struct TrialRequest {
   IperfShape shape;
   std::string log_path;  // the iperf3 client's JSON goes here
+  int nice = 0;          // iperf3 runs under nice -n this
 };
 
 // Runs iperf3 through `session` and returns the row (see bench/netns/README.md for fields).
