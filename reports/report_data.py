@@ -189,3 +189,14 @@ def machine_facts(doc):
     for dev, feats in m.get("veth_offloads", {}).items():
         facts.append((f"offloads {dev}", ", ".join(f"{k} {v}" for k, v in feats.items())))
     return facts
+
+
+def machine_facts_dict(doc):
+    load = doc.get("machine", {}).get("load_before", [])
+    return {"load_1": load[0]} if load else {}
+
+
+def load_range(doc):
+    """'3.1–8.4': the 1-minute load average seen before the trials (other work on the machine)."""
+    loads = [r["load_before"] for r in doc.get("rows", []) if isinstance(r.get("load_before"), (int, float))]
+    return f"{min(loads):.1f}–{max(loads):.1f}" if loads else "?"

@@ -28,7 +28,9 @@ def sections(doc, charts):
         ("What was measured", "text",
          f"iperf3 in UDP mode through each mode, {opts.get('repetitions')} repetition(s) of {opts.get('seconds')} s "
          f"with the modes interleaved in every repetition, medians with [min–max]. Run {doc.get('started')} – "
-         f"{doc.get('finished')}."),
+         f"{doc.get('finished')}." + (f" iperf3 and the tunnels ran under nice {opts['nice']}." if opts.get("nice") else "")
+         + f" Machine load (1 min) before the run: {rd.machine_facts_dict(doc).get('load_1', '?')}; before each "
+         f"trial: {rd.load_range(doc)}."),
         ("Phantun README table, this machine", "table", rd.readme_table(doc)),
         ("Receiver throughput", "image", "throughput.png"),
         ("All numbers", "table", rd.main_table(doc)),
