@@ -128,7 +128,7 @@ run_family() {
       fail "IPv6: client runs as uid $uid with CapEff $caps"
   fi
 
-  send_traffic "$v"
+  send_traffic "$v" "$client_pid"
 
   local fam=ipv$v
   conntrack_assured "$NS_C" "dport=4567" "$fam" && pass "IPv$v: client conntrack ESTABLISHED [ASSURED]" ||
@@ -168,9 +168,21 @@ run_family() {
   check_capture "$v"
 }
 
+# tunnel_quiet PID LOG: the daemon's stats (asked for with SIGUSR1) show as many datagrams
+# delivered as sent, i.e. every echo is back.
+tunnel_quiet() {
+  local before
+  before=$(grep -c "stats:" "$2")
+  kill -USR1 "$1"
+  wait_for 2 bash -c "[[ \$(grep -c stats: '$2') -gt $before ]]" || return 1
+  grep "stats:" "$2" | tail -1 |
+    sed -E 's/.*udp->tcp ([0-9]+) datagrams.*tcp->udp ([0-9]+) datagrams.*/\1 \2/' |
+    { read -r sent delivered; [[ $sent == "$delivered" ]]; }
+}
+
 # send_traffic 4|6: FLOWS x COUNT datagrams of 64-1400 bytes to the client, echoed by the far end.
 send_traffic() {
-  local v=$1 result
+  local v=$1 client_pid=$2 result
   if [[ ${#UDPGEN[@]} -gt 0 ]]; then
     # Open the flows first, one datagram each from the ports the run will use: a flow holds
     # only a few datagrams while its handshake runs (the engine counts the rest as
@@ -179,6 +191,11 @@ send_traffic() {
     in_c "${UDPGEN[@]}" send --target 127.0.0.1:1234 --bind 127.0.0.1:$base --flows "$FLOWS" \
       --count 1 --rate 1kpps --echo --grace 10s --expect-lossless -q >"$WORK/prime$v.txt" 2>&1 ||
       fail "IPv$v: opening the flows: $(tail -1 "$WORK/prime$v.txt")"
+    # The opening run's end-of-flow markers may still be on their way back: the main run, on the
+    # same ports, would count them as misdirected. Wait until the client has delivered as many
+    # datagrams as it sent.
+    wait_for 10 tunnel_quiet "$client_pid" "$WORK/client$v.log" ||
+      echo "      (the opening run's echoes did not all come back)"
     in_c "${UDPGEN[@]}" send --target 127.0.0.1:1234 --bind 127.0.0.1:$base --flows "$FLOWS" --count "$COUNT" \
       --rate "$RATE" --size 64-1400 --echo --grace 3s --expect-lossless -q \
       --json "$WORK/send$v.json" >"$WORK/send$v.txt" 2>&1
