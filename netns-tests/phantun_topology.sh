@@ -69,6 +69,28 @@ check_invalid() {
 
 tun_gone() { ! ip -n "$1" link show "$2" >/dev/null 2>&1; }
 
+# counters_balance NAME LOG: the daemon's last stats line accounts for every datagram, both ways:
+#   udp in    = udp->tcp + the engine's datagram-side drops
+#   tcp->udp  = udp out + udp_send_full + udp_send_error + no_socket
+counters_balance() {
+  python3 - "$1" "$2" <<'PY' && pass "$1: counters balance (every datagram delivered or named)" ||
+import re, sys
+name, log = sys.argv[1], sys.argv[2]
+line = [l for l in open(log) if "stats:" in l][-1]
+num = lambda pat: int(re.search(pat, line).group(1))
+drops = dict((k, int(v)) for k, v in re.findall(r" ([a-z_-]+)=(\d+)", line.split("drops:")[1]))
+datagram_side = ["pending-queue-full", "datagram-too-large", "empty-datagram", "flow-limit",
+                 "ports-exhausted", "handshake-failed", "flow-closed", "no-headroom"]
+udp_in, to_tcp = num(r"udp in (\d+)"), num(r"udp->tcp (\d+) datagrams")
+to_udp, udp_out = num(r"tcp->udp (\d+) datagrams"), num(r"udp in \d+ out (\d+)")
+a = to_tcp + sum(drops.get(k, 0) for k in datagram_side)
+b = udp_out + sum(drops.get(k, 0) for k in ["udp_send_full", "udp_send_error", "no_socket"])
+print("      %s: udp in %d = udp->tcp + drops %d; tcp->udp %d = udp out + drops %d" % (name, udp_in, a, to_udp, b))
+sys.exit(0 if udp_in == a and to_udp == b else 1)
+PY
+    fail "$1: counters do not balance: $(grep stats: "$2" | tail -1)"
+}
+
 # ---- one address family ------------------------------------------------------------------------
 # run_family 4|6: client daemon, traffic, conntrack, capture checks, client shutdown.
 run_family() {
@@ -158,6 +180,7 @@ run_family() {
   [[ $rc -eq 0 ]] && pass "IPv$v: client exited 0 on SIGTERM" || fail "IPv$v: client exit status $rc"
   tun_gone "$NS_C" "pc$v" && pass "IPv$v: client TUN pc$v removed" || fail "IPv$v: TUN pc$v still exists"
   grep "stats:" "$WORK/client$v.log" | tail -1 | sed 's/^/      client /'
+  counters_balance "IPv$v client" "$WORK/client$v.log"
   # Wait for the server to see the RSTs, then look for INVALID again (shutdown path).
   wait_for 5 bash -c "! ip netns exec $NS_R conntrack -L -f $fam -p tcp 2>/dev/null | grep ESTABLISHED | grep -q dport=4567"
   check_invalid "IPv$v after client shutdown"
@@ -275,6 +298,7 @@ rc=$?
 [[ $rc -eq 0 ]] && pass "server exited 0 on SIGTERM" || fail "server exit status $rc"
 tun_gone "$NS_S" ps && pass "server TUN ps removed" || fail "server TUN ps still exists"
 grep "stats:" "$WORK/server.log" | tail -1 | sed 's/^/      server /'
+counters_balance server "$WORK/server.log"
 stop "$echo_pid"
 # Both families' flows reached the UDP server intact, each from its own per-flow socket.
 python3 - "$WORK/echo.json" $((2 * FLOWS)) "$COUNT" <<'PY' && pass "echo server: $((2 * FLOWS)) flows x $COUNT datagrams arrived intact, one UDP source per flow" || fail "echo server saw losses, corruption or shared sources"
