@@ -136,6 +136,19 @@ class Daemon {
       spdlog::warn("--null-engine: headers are prepended, nothing else; for benchmarks only");
     }
 
+    // The client's sockets first: a busy --local should fail before a TUN device appears.
+    std::vector<linux_host::UniqueFd> client_sockets;
+    if (client) {
+      linux_host::UdpSocketOptions udp;
+      udp.reuse_port = threads_ > 1;
+      // Only a wildcard --local can receive on several addresses and answer from the wrong one.
+      const IpAddress& ip = options_.client_local->ip;
+      udp.packet_info = ip == IpAddress::from_bytes(ip.version(), std::array<uint8_t, 16>{});
+      for (unsigned i = 0; i < threads_; ++i) {
+        client_sockets.push_back(linux_host::bind_udp(*options_.client_local, udp));
+      }
+    }
+
     linux_host::TunOptions tun_options;
     tun_options.name = options_.tun_name;
     tun_options.queues = threads_;
@@ -169,17 +182,13 @@ class Daemon {
       s.max_payload = max_payload_;
       s.epoch = epoch_;
       s.udp.reuse_port = threads_ > 1;
-      // Only a wildcard --local can receive on several addresses and answer from the wrong one.
-      s.udp.packet_info = client && options_.client_local->ip == IpAddress::from_bytes(
-                                                                    options_.client_local->ip.version(),
-                                                                    std::array<uint8_t, 16>{});
       s.index = i;
       s.steering = steering;
       s.null_engine = options_.null_engine;
       std::tie(s.engine.port_min, s.engine.port_max) = steering.client_ports(i);
       if (client) {
-        auto socket = linux_host::bind_udp(*options_.client_local, s.udp);
-        slot->worker = std::make_unique<linux_host::ClientWorker>(slot->io, s, std::move(socket));
+        slot->worker =
+            std::make_unique<linux_host::ClientWorker>(slot->io, s, std::move(client_sockets[i]));
       } else {
         slot->worker = std::make_unique<linux_host::ServerWorker>(slot->io, s, remote_);
       }
