@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache g++ clang-14 libclang-rt-14-dev
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libcli11-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libnetfilter-queue-dev
+  nlohmann-json3-dev libyaml-cpp-dev libpcap-dev libnetfilter-queue-dev libns3-dev
   # network namespaces, firewalls, traffic
   iproute2 nftables iptables conntrack ethtool iperf3 tcpdump libcap2-bin python3
   python3-matplotlib  # phantasm report's charts (Debian's /usr/bin/python3)

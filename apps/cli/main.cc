@@ -9,6 +9,7 @@
 #include "bench/netns/bench_command.h"
 #include "harness/traffic/udpgen_cli.h"
 #include "netns-tests/runner/netns_command.h"
+#include "sim/helper/sim_command.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ constexpr Subcommand kSubcommands[] = {
      phantasm::cli::run_demo},
     {"udpgen", "UDP load generator and sink: counts lost, corrupted, duplicated datagrams; throughput", udpgen_main},
     {"netns", "run scenarios (scenarios/*.yaml) in network namespaces: verdict table, traversal matrix", phantasm::netns::run_netns_command},
+    {"sim", "run scenarios (scenarios/*.yaml) in ns-3: same verdicts, pcaps, cross-check with netns", phantasm::sim::run_sim_command},
     {"bench", "iperf3 through direct UDP, the null relay, Phantasm, udp2raw, Phantun in namespaces (root): JSON", phantasm::bench::run_bench_command},
     {"report", "charts, Markdown and HTML from a bench JSON (reports/, /usr/bin/python3 + matplotlib)", phantasm::bench::run_report_command},
     {"help", "this list (`phantasm <command> --help` for a command's options)", run_help},

@@ -1,40 +1,51 @@
-# Finds Debian's ns-3 (libns3-dev 3.37) and repairs its CMake export, which does not work on a
-# machine without a handful of unrelated -dev packages (../../../shared/ns3-notes.md §1):
-#   - every ns3:: target lists /usr/include/python3.11 and /usr/include/libxml2 as include
-#     directories: CMake refuses imported targets whose include directories do not exist;
-#   - ns3::libcore, libstats and libconfig-store link the unversioned .so symlinks of GSL,
-#     SQLite and libxml2, which only the matching -dev packages install. The versioned
-#     libns3-*.so.37 files name their own dependencies (DT_NEEDED), so those entries can go.
-# Sets PHANTASM_NS3_FOUND, and PHANTASM_NS3_WHY_NOT when it is false.
+# Finds Debian's ns-3 (libns3-dev 3.37) without its CMake package, which does not load on a
+# machine with libns3-dev alone (../../../shared/ns3-notes.md §1, and one more found here):
+#   - ns3Targets.cmake checks that the `ns3` package's helper programs
+#     (/usr/libexec/ns3/ns3.37-raw-sock-creator, ...) exist and stops with FATAL_ERROR, inside
+#     find_package, when they do not: libns3-dev does not depend on that package;
+#   - every target lists /usr/include/python3.11 and /usr/include/libxml2, which CMake refuses
+#     when they are missing;
+#   - core, stats and config-store link the unversioned .so symlinks of GSL, SQLite, libxml2,
+#     which only their -dev packages install.
+# So the headers and libraries are found directly and wrapped in imported targets named like
+# the package's (ns3::libcore, ...). The versioned libns3-*.so.37 files name their own
+# dependencies (DT_NEEDED). Sets PHANTASM_NS3_FOUND, ns3_VERSION, and PHANTASM_NS3_WHY_NOT.
 set(PHANTASM_NS3_FOUND FALSE)
 set(PHANTASM_NS3_WHY_NOT "")
 
-# The package's version file is ExactVersion: ask for 3.37 exactly, the version Debian 12 ships.
-find_package(ns3 3.37 CONFIG QUIET)
-if(NOT ns3_FOUND)
-  set(PHANTASM_NS3_WHY_NOT "ns-3 3.37 not found (Debian: apt-get install libns3-dev, or scripts/install-deps.sh)")
+find_path(PHANTASM_NS3_INCLUDE ns3/version-defines.h)
+if(NOT PHANTASM_NS3_INCLUDE)
+  set(PHANTASM_NS3_WHY_NOT "ns-3 not found (Debian: apt-get install libns3-dev, or scripts/install-deps.sh)")
+  return()
+endif()
+file(STRINGS "${PHANTASM_NS3_INCLUDE}/ns3/version-defines.h" _ns3_version_lines REGEX "#define NS3_VERSION_(MAJOR|MINOR) ")
+string(REGEX REPLACE ".*MAJOR ([0-9]+).*" "\\1" _ns3_major "${_ns3_version_lines}")
+string(REGEX REPLACE ".*MINOR ([0-9]+).*" "\\1" _ns3_minor "${_ns3_version_lines}")
+set(ns3_VERSION "${_ns3_major}.${_ns3_minor}")
+if(NOT ns3_VERSION STREQUAL "3.37")
+  # The simulation is written against 3.37's API (Debian 12); other versions rename things.
+  set(PHANTASM_NS3_WHY_NOT "ns-3 ${ns3_VERSION} found, but sim/ is written for 3.37 (Debian 12)")
   return()
 endif()
 
-get_directory_property(_phantasm_imported IMPORTED_TARGETS)
-foreach(_target IN LISTS _phantasm_imported)
-  if(NOT _target MATCHES "^ns3::")
-    continue()
-  endif()
-  # /usr/include is the compiler's own search path (so ns-3's headers are system headers:
-  # their warnings stay out of -Werror); nothing else is needed.
-  set_property(TARGET ${_target} PROPERTY INTERFACE_INCLUDE_DIRECTORIES "/usr/include")
-  get_target_property(_links ${_target} INTERFACE_LINK_LIBRARIES)
-  if(_links)
-    list(FILTER _links EXCLUDE REGEX "^/usr/lib/.*\\.so$")
-    set_property(TARGET ${_target} PROPERTY INTERFACE_LINK_LIBRARIES "${_links}")
-  endif()
-endforeach()
-
+# Dependencies first: each target links the ones it builds on.
+set(_ns3_previous "")
 foreach(_module core network point-to-point)
-  if(NOT TARGET ns3::lib${_module})
-    set(PHANTASM_NS3_WHY_NOT "ns-3 found, but without its ${_module} module")
+  find_library(PHANTASM_NS3_LIB_${_module} NAMES ns3-${_module} ns3.37-${_module})
+  if(NOT PHANTASM_NS3_LIB_${_module})
+    set(PHANTASM_NS3_WHY_NOT "ns-3 headers found, but not its ${_module} library")
     return()
   endif()
+  if(NOT TARGET ns3::lib${_module})
+    add_library(ns3::lib${_module} SHARED IMPORTED)
+    # ns-3 registers its types from static initialisers: a library none of whose symbols the
+    # program names must still be linked, hence --no-as-needed (as ns-3's own export does).
+    set_target_properties(ns3::lib${_module} PROPERTIES
+      IMPORTED_LOCATION "${PHANTASM_NS3_LIB_${_module}}"
+      INTERFACE_INCLUDE_DIRECTORIES "${PHANTASM_NS3_INCLUDE}"
+      INTERFACE_LINK_OPTIONS "LINKER:--no-as-needed"
+      INTERFACE_LINK_LIBRARIES "${_ns3_previous}")
+  endif()
+  set(_ns3_previous ns3::lib${_module})
 endforeach()
 set(PHANTASM_NS3_FOUND TRUE)
