@@ -14,9 +14,14 @@ const std::vector<QuantityInfo>& quantities() {
       {"duplicated", QuantityUnit::kCount, false, "datagrams delivered more than once"},
       {"invalid", QuantityUnit::kCount, true, "packets conntrack found INVALID (conntrack -S + nft counter)"},
       {"assured", QuantityUnit::kCount, true, "namespaces whose conntrack holds the flow ESTABLISHED [ASSURED]"},
-      {"recovery", QuantityUnit::kSeconds, false, "time from the last disruptive event until datagrams flow again"},
-      {"reconnects", QuantityUnit::kCount, false, "client handshakes completed beyond one per flow"},
+      {"recovery", QuantityUnit::kSeconds, false,
+       "time from a disruptive event until every flow (the probe and each traffic flow) delivers again; the worst"},
+      {"gap", QuantityUnit::kSeconds, false, "the longest silence of any traffic or probe flow while it was sending"},
+      {"reconnects", QuantityUnit::kCount, false,
+       "fake-TCP connections beyond one per flow (answered handshakes carrying the same flow, on the client's wire)"},
       {"leaked", QuantityUnit::kCount, false, "packets on the middleboxes' wires with a TUN-private source"},
+      {"malformed", QuantityUnit::kCount, false,
+       "packets on the wires with a bad IPv4 or TCP checksum, a TCP segment without flags, or FIN without ACK"},
       {"resets", QuantityUnit::kCount, false, "RSTs the tunnel endpoints received"},
   };
   return kQuantities;
@@ -36,7 +41,7 @@ std::string quantity_names() {
 }
 
 void add_implicit_checks(Expectation& e) {
-  for (std::string_view q : {"corrupted", "leaked"}) {
+  for (std::string_view q : {"corrupted", "leaked", "malformed"}) {
     const bool stated = std::any_of(e.checks.begin(), e.checks.end(), [&](const Check& c) { return c.quantity == q; });
     if (!stated) e.checks.push_back(Check{std::string(q), 0.0, 0.0, std::nullopt, {}, {}});
   }

@@ -23,19 +23,24 @@ struct QuantityInfo {
   std::string_view meaning;
 };
 
-// delivered, lost, corrupted, duplicated, invalid, assured, recovery, reconnects, leaked.
+// delivered, lost, corrupted, duplicated, invalid, assured, recovery, gap, reconnects, leaked,
+// malformed, resets.
 const QuantityInfo* find_quantity(std::string_view name);
 std::string quantity_names();
 const std::vector<QuantityInfo>& quantities();
 
-// Every scenario is also judged on corrupted == 0 and leaked == 0 unless it says otherwise:
-// a tunnel must never deliver a damaged datagram nor leak its private addresses.
+// Every scenario is also judged on corrupted == 0, leaked == 0 and malformed == 0 unless it
+// says otherwise: a tunnel must never deliver a damaged datagram, leak its private addresses,
+// or put a segment on the wire that a checksum or conntrack's flag check rejects.
 void add_implicit_checks(Expectation& e);
 
 // Measured values by key: "delivered", or "invalid@fw" for a per-namespace quantity.
 class Measurements {
  public:
   void set(std::string key, double value) { values_[std::move(key)] = value; }
+  void erase(std::string_view key) {
+    if (auto it = values_.find(key); it != values_.end()) values_.erase(it);
+  }
   void set(std::string_view quantity, std::string_view where, double value);
   std::optional<double> get(std::string_view key) const;
   // A check's value: the quantity itself, or the sum over its `where` namespaces (nothing if

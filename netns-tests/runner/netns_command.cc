@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "harness/scenario/parse.h"
+#include "netns-tests/runner/capture.h"
 #include "netns-tests/runner/probe.h"
 #include "netns-tests/runner/relay.h"
 #include "netns-tests/runner/report.h"
@@ -44,7 +45,7 @@ int run_command(int argc, char** argv) {
   std::vector<std::string> files;
   std::string all_dir, json_file, markdown_file, udp2raw, phantun_client, phantun_server;
   std::string client_bin = sibling_daemon("phantasm-client"), server_bin = sibling_daemon("phantasm-server");
-  bool quick = false, keep = false, all = false;
+  bool quick = false, keep = false, all = false, pcap = false, no_capture = false;
   app.add_option("files", files, "scenario files");
   auto* all_opt = app.add_flag("--all", all, "every scenario of the catalogue directory (--dir)");
   app.add_option("--dir", all_dir, "catalogue directory for --all")->needs(all_opt);
@@ -57,6 +58,8 @@ int run_command(int argc, char** argv) {
   app.add_option("--client-bin", client_bin, "phantasm-client to test");
   app.add_option("--server-bin", server_bin, "phantasm-server to test");
   app.add_flag("--keep-logs", keep, "keep every run's logs (runs not as expected always keep theirs)");
+  app.add_flag("--pcap", pcap, "keep the captured packets (pcap files per namespace and link) and conntrack -E event logs with the logs");
+  app.add_flag("--no-capture", no_capture, "no libpcap checks or per-flow timing (recovery from the probe only)");
   CLI11_PARSE(app, argc, argv);
   if (all && all_dir.empty()) all_dir = "scenarios";
   if (::geteuid() != 0) {
@@ -94,7 +97,9 @@ int run_command(int argc, char** argv) {
       RunOptions o;
       o.tunnel = t;
       o.phantasm_binary = self_path();
-      o.keep_logs = keep;
+      o.keep_logs = keep || pcap;
+      o.capture = !no_capture;
+      o.pcap = pcap && !no_capture;
       o.progress = [&](const std::string& line) {
         std::printf("  [%s/%s] %s\n", s.name.c_str(), t.name.c_str(), line.c_str());
         std::fflush(stdout);
@@ -126,7 +131,8 @@ int run_netns_command(int argc, char** argv) {
       "Usage: phantasm netns run FILE... | --all [--dir DIR] [--quick] [--json F] [--markdown F]\n"
       "                          [--udp2raw PATH] [--phantun-client PATH --phantun-server PATH]\n"
       "       phantasm netns relay ...   (started by run, in a middlebox namespace)\n"
-      "       phantasm netns probe ...   (started by run, in the client namespace)\n";
+      "       phantasm netns probe ...   (started by run, in the client namespace)\n"
+      "       phantasm netns capture ... (started by run, in every namespace)\n";
   if (argc < 2) {
     std::fprintf(stderr, "%.*s", static_cast<int>(usage.size()), usage.data());
     return 2;
@@ -135,6 +141,7 @@ int run_netns_command(int argc, char** argv) {
   if (sub == "run") return run_command(argc - 1, argv + 1);
   if (sub == "relay") return run_relay(argc - 1, argv + 1);
   if (sub == "probe") return run_probe(argc - 1, argv + 1);
+  if (sub == "capture") return run_capture(argc - 1, argv + 1);
   std::printf("%.*s", static_cast<int>(usage.size()), usage.data());
   return sub == "--help" || sub == "-h" ? 0 : 2;
 }

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "harness/scenario/units.h"
+#include "netns-tests/runner/capture_analysis.h"
 #include "netns-tests/runner/probe.h"
 #include "netns-tests/runner/process.h"
 #include "netns-tests/runner/rules.h"
@@ -50,6 +52,7 @@ std::string unique_prefix() {
 
 // Everything started for one run, stopped in reverse order when it ends.
 struct Daemons {
+  std::map<std::string, Process> captures;  // by namespace label; stopped last
   std::map<std::string, Process> relays;  // by box name
   Process sink;
   Process server;
@@ -86,6 +89,8 @@ class Run {
   void measure();
   void tear_down();
   void count_traffic();
+  void start_captures();
+  void read_captures();
 
   const scenario::Scenario& s_;
   const RunOptions& o_;
@@ -97,6 +102,7 @@ class Run {
   std::vector<TrafficSegment> segments_;
   std::vector<std::pair<size_t, std::string>> segment_json_;  // group, file
   std::vector<int64_t> disruption_ns_;
+  bool recovery_failed_ = false;  // a flow (or the probe) never came back after an event
 };
 
 void Run::set_up() {
@@ -127,7 +133,37 @@ Process Run::start_client() const {
   return Process::start(topo_.client().ns, commands_.client, work("client.log"), false, commands_.env);
 }
 
+// One capture per namespace: the client's uplink and loopback (echoes back at the senders), each
+// box's two links, the server's link and loopback (datagrams reaching the sink).
+void Run::start_captures() {
+  if (!o_.capture) return;
+  for (const Node& n : topo_.nodes()) {
+    std::vector<std::string> argv = {"nice", "-n", "5", o_.phantasm_binary, "netns", "capture", "--json",
+                                     work("capture-" + n.label + ".json"), "--tunnel-port", std::to_string(kTunnelPort)};
+    if (&n == &topo_.client()) {
+      argv.insert(argv.end(), {"--wire", "wan", "--echo-port", std::to_string(kClientEntryPort), "--sent-port",
+                               std::to_string(kClientEntryPort)});
+    } else if (&n == &topo_.server()) {
+      argv.insert(argv.end(), {"--wire", "lan", "--sink-port", std::to_string(kSinkPort)});
+    } else {
+      argv.insert(argv.end(), {"--wire", "lan", "--wire", "wan"});
+    }
+    if (o_.pcap) argv.insert(argv.end(), {"--pcap", work("capture-" + n.label)});
+    Process p = Process::start(n.ns, argv, work("capture-" + n.label + ".log"));
+    if (!wait_for_log(p, "ready", 5000)) {
+      throw std::runtime_error("capture in " + n.label + " did not start: " + read_file(p.log_path()));
+    }
+    d_.captures.emplace(n.label, std::move(p));
+    // With the packets, conntrack's own story: every entry's events, timestamped.
+    if (o_.pcap) {
+      d_.captures.emplace(n.label + "/conntrack",
+                          Process::start(n.ns, {"conntrack", "-E", "-o", "timestamp,id"}, work("conntrack-" + n.label + ".log")));
+    }
+  }
+}
+
 void Run::start_processes() {
+  start_captures();
   for (size_t i = 0; i < s_.middleboxes.size(); ++i) {
     const scenario::Middlebox& box = s_.middleboxes[i];
     if (!box.needs_relay()) continue;
@@ -284,15 +320,91 @@ void Run::count_traffic() {
                           ", corrupted " + std::to_string(total.corrupted) + ", duplicated " + std::to_string(total.duplicated));
 }
 
-// The numbers from a Phantasm stats line ("resets in N out M", "opened N").
-void read_daemon_stats(const std::string& log, const std::string& who, RunResult& r, double& resets_in) {
+// The numbers from a Phantasm stats line ("resets in N out M", "reconnects N" when the daemon
+// prints it).
+void read_daemon_stats(const std::string& log, const std::string& who, RunResult& r, double& resets_in,
+                       std::optional<double>& reconnects) {
   const size_t at = log.rfind("stats:");
   if (at == std::string::npos) return;
   const std::string line = log.substr(at, log.find('\n', at) - at);
   r.notes.push_back(who + " " + line);
   std::smatch m;
   static const std::regex resets("resets in ([0-9]+)");
+  static const std::regex reconnected("reconnects ([0-9]+)");
   if (std::regex_search(line, m, resets)) resets_in += std::stod(m[1]);
+  if (who == "client" && std::regex_search(line, m, reconnected)) reconnects = std::stod(m[1]);
+}
+
+void Run::read_captures() {
+  scenario::Measurements& m = result_.measurements;
+  WireStats all;
+  uint64_t pcap_drops = 0;
+  std::vector<FlowRecord> flows, sent;
+  bool complete = !d_.captures.empty();
+  std::optional<uint64_t> reconnects;
+  for (const Node& n : topo_.nodes()) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(work("capture-" + n.label + ".json")));
+    } catch (const std::exception&) {
+      result_.notes.push_back("no capture report from " + n.label + ": " + read_file(work("capture-" + n.label + ".log")));
+      complete = false;
+      continue;
+    }
+    pcap_drops += j.value("pcap_drops", uint64_t{0});
+    WireStats ns;
+    for (const auto& [iface, w] : j.at("wire").items()) {
+      const WireStats s = WireStats::from_json(w);
+      ns += s;
+      all += s;
+      for (const auto& p : s.problems) result_.notes.push_back("capture " + n.label + "/" + iface + ": " + p);
+    }
+    if (ns.rst > 0) {
+      result_.notes.push_back("capture " + n.label + ": " + std::to_string(ns.packets) + " packets, " +
+                              std::to_string(ns.rst) + " RST, " + std::to_string(ns.syn) + " SYN, " +
+                              std::to_string(ns.syn_ack) + " SYN-ACK (both links)");
+    }
+    if (&n == &topo_.client() && j.at("connections").contains("wan")) {
+      reconnects = count_reconnects(j.at("connections").at("wan"));
+    }
+    for (const char* where : {"echo", "sink"}) {
+      auto r = read_flow_records(j.at("flows").at(where), where);
+      flows.insert(flows.end(), r.begin(), r.end());
+    }
+    auto r = read_flow_records(j.at("flows").at("sent"), "sent");
+    sent.insert(sent.end(), r.begin(), r.end());
+  }
+  if (!complete) return;
+  m.set("malformed", static_cast<double>(all.bad_checksums() + all.no_flags + all.fin_without_ack));
+  m.set("leaked", std::max(m.get("leaked").value_or(0), static_cast<double>(all.leaked)));
+  result_.notes.push_back("capture: " + std::to_string(all.packets) + " packets on the wires, checksums verified on " +
+                          std::to_string(all.checksums_checked) + ", bad " + std::to_string(all.bad_checksums()) +
+                          ", no flags " + std::to_string(all.no_flags) + ", FIN without ACK " +
+                          std::to_string(all.fin_without_ack) + ", TUN-private sources " + std::to_string(all.leaked) +
+                          (pcap_drops ? ", capture drops " + std::to_string(pcap_drops) : ""));
+  if (reconnects && !m.get("reconnects")) m.set("reconnects", static_cast<double>(*reconnects));
+  if (reconnects) result_.notes.push_back("reconnects seen on the client's wire: " + std::to_string(*reconnects));
+  // Every flow's silences: the longest, and recovery per flow after each disruptive event.
+  const FlowOutage o = flow_outage(flows, sent, disruption_ns_, 3000000000);
+  m.set("gap", o.longest_gap_s);
+  if (!o.longest_gap_flow.empty()) {
+    result_.notes.push_back(fmt::format("longest silence {:.2f} s: {} ({} flow(s) timed; {} silence(s) the senders made "
+                                        "themselves not counted)",
+                                        o.longest_gap_s, o.longest_gap_flow, flows.size(), o.silences_while_idle));
+  }
+  if (!disruption_ns_.empty()) {
+    if (o.recovery_s) {
+      m.set("recovery", std::max(m.get("recovery").value_or(0), *o.recovery_s));
+      if (!o.worst_recovery_flow.empty()) {
+        result_.notes.push_back(fmt::format("slowest recovery {:.2f} s: {}", *o.recovery_s, o.worst_recovery_flow));
+      }
+    } else {
+      std::string list;
+      for (const auto& f : o.unrecovered) list += (list.empty() ? "" : ", ") + f;
+      result_.notes.push_back("flows that never came back after a disruptive event: " + list);
+      recovery_failed_ = true;
+    }
+  }
 }
 
 void Run::measure() {
@@ -306,9 +418,11 @@ void Run::measure() {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // The stats of the run itself, before shutdown adds its own resets.
   double resets = 0;
-  read_daemon_stats(read_file(work("client.log")), "client", result_, resets);
-  read_daemon_stats(read_file(work("server.log")), "server", result_, resets);
+  std::optional<double> reconnects;
+  read_daemon_stats(read_file(work("client.log")), "client", result_, resets, reconnects);
+  read_daemon_stats(read_file(work("server.log")), "server", result_, resets, reconnects);
   if (o_.tunnel.kind == TunnelKind::kPhantasm) m.set("resets", resets);
+  if (reconnects) m.set("reconnects", *reconnects);
   d_.probe.stop();
   for (Process& p : d_.traffic) p.stop();
   d_.client.stop();
@@ -338,8 +452,15 @@ void Run::measure() {
       else worst = std::max(worst, *r);
     }
     if (recovered) m.set("recovery", worst);
-    else result_.notes.push_back("the probe flow never came back after a disruptive event");
+    else {
+      result_.notes.push_back("the probe flow never came back after a disruptive event");
+      recovery_failed_ = true;
+    }
   }
+  // The captures last: everything they saw is in.
+  for (auto& [label, capture] : d_.captures) capture.stop(15000);
+  read_captures();
+  if (recovery_failed_) m.erase("recovery");
 }
 
 RunResult Run::execute() {

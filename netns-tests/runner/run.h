@@ -17,6 +17,8 @@ struct RunOptions {
   TunnelSpec tunnel;
   std::string phantasm_binary;  // this program: relay, probe and udpgen subcommands
   bool keep_logs = false;
+  bool capture = true;  // libpcap checks and per-flow timing in every namespace
+  bool pcap = false;    // ... and keep the captured packets as pcap files with the logs
   std::function<void(const std::string&)> progress;  // one line per step
 };
 

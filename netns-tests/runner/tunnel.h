@@ -21,6 +21,8 @@ struct TunnelSpec {
 inline constexpr uint16_t kTunnelPort = 4567;
 inline constexpr const char* kClientEntry = "127.0.0.1:1234";
 inline constexpr const char* kSinkAddress = "127.0.0.1:7777";
+inline constexpr uint16_t kClientEntryPort = 1234;
+inline constexpr uint16_t kSinkPort = 7777;
 
 struct TunnelCommands {
   std::vector<std::string> client;

@@ -21,6 +21,7 @@ Measurements good() {
   m.set("invalid", "client", 0);
   m.set("corrupted", 0);
   m.set("leaked", 0);
+  m.set("malformed", 0);
   return m;
 }
 
@@ -28,7 +29,7 @@ TEST(Expectation, AllChecksHoldIsAPass) {
   const Judgement j = judge(expecting(Verdict::kPass), good());
   EXPECT_EQ(j.observed, Verdict::kPass);
   EXPECT_TRUE(j.as_expected);
-  EXPECT_EQ(j.results.size(), 4u);
+  EXPECT_EQ(j.results.size(), 5u);
 }
 
 TEST(Expectation, PerNamespaceQuantitiesAreSummedOverWhere) {

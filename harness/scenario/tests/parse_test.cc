@@ -106,8 +106,8 @@ TEST(Parse, ReadsEverySection) {
   EXPECT_EQ(s.events[3].length, Millis{2000});
 
   EXPECT_EQ(s.expect.verdict, Verdict::kPass);
-  // Three stated checks plus the implicit corrupted == 0 and leaked == 0.
-  ASSERT_EQ(s.expect.checks.size(), 5u);
+  // Three stated checks plus the implicit corrupted == 0, leaked == 0 and malformed == 0.
+  ASSERT_EQ(s.expect.checks.size(), 6u);
   EXPECT_DOUBLE_EQ(*s.expect.checks[0].min, 0.95);
   EXPECT_DOUBLE_EQ(*s.expect.checks[2].max, 45.0);
   EXPECT_EQ(s.expect.checks[3].quantity, "corrupted");
@@ -126,7 +126,7 @@ expect: {verdict: pass}
   EXPECT_TRUE(s.middleboxes.empty());
   EXPECT_EQ(s.traffic[0].rate, "200pps");
   EXPECT_EQ(s.traffic[0].direction, Direction::kBoth);
-  EXPECT_EQ(s.expect.checks.size(), 2u);
+  EXPECT_EQ(s.expect.checks.size(), 3u);
 }
 
 TEST(Parse, ShorthandsForNatAndIsnRewrite) {
@@ -141,7 +141,7 @@ expect: {verdict: fail, because: testing, checks: {corrupted: 0}}
 )", "short.yaml");
   EXPECT_TRUE(s.middleboxes[0].isn_rewrite);
   EXPECT_EQ(s.middleboxes[1].nat->kind, NatKind::kMasquerade);
-  EXPECT_EQ(s.expect.checks.size(), 2u);  // corrupted stated once, leaked added
+  EXPECT_EQ(s.expect.checks.size(), 3u);  // corrupted stated once, leaked and malformed added
 }
 
 }  // namespace
