@@ -29,6 +29,9 @@ constexpr Duration kWarmup = 2s;
 constexpr Duration kGrace = 3s;
 constexpr Duration kRecoverySlack = 3s;
 constexpr Duration kMeasureMargin = 500ms;
+// A restarted daemon is not there the instant it is started: the process starts, creates and
+// configures its TUN, binds its sockets. The netns runner does not wait for it after a restart.
+constexpr Duration kDaemonStartup = 50ms;
 
 ns3::Time at(Duration d) { return ns3::NanoSeconds(d.count()); }
 Duration of(scenario::Millis ms) { return std::chrono::duration_cast<Duration>(ms); }
@@ -48,6 +51,8 @@ std::string counters_note(const std::string& label, const NodeCounters& c) {
   add("dropped-mtu", c.dropped_mtu);
   add("dropped-ttl", c.dropped_ttl);
   add("dropped-nat", c.dropped_nat);
+  add("dropped-clash", c.dropped_clash);
+  add("dropped-martian", c.dropped_martian);
   add("kernel-rsts", c.kernel_rsts);
   return s;
 }
@@ -186,7 +191,7 @@ void Run::fire(const scenario::Event& e) {
     case scenario::EventKind::kRestartClient: {
       ns3::Ptr<EngineHost> daemon = e.kind == scenario::EventKind::kRestartServer ? server_ : client_;
       daemon->Stop();
-      ns3::Simulator::Schedule(at(of(e.length)), &EngineHost::Start, daemon);
+      ns3::Simulator::Schedule(at(of(e.length) + kDaemonStartup), &EngineHost::Start, daemon);
       break;
     }
     case scenario::EventKind::kInjectRst:

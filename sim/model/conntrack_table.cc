@@ -90,17 +90,23 @@ CtLookup ConntrackTable::track_tcp(std::span<const uint8_t> bytes, const IpPacke
   }
 }
 
-void ConntrackTable::finish(const CtLookup& l, Time now) {
-  if (!l.entry) return;
+bool ConntrackTable::finish(const CtLookup& l, Time now) {
+  if (!l.entry) return true;
   CtEntry& e = *l.entry;
   if (l.created && !e.confirmed) {
-    // A clash (the tuple got taken meanwhile) cannot happen here: one packet at a time.
+    // NAT may have made the reply tuple one another entry already has.
+    if (find(e.tuple[0], now) || find(e.tuple[1], now)) {
+      ++stat_insert_failed_;
+      remove(e.id);
+      return false;
+    }
     e.confirmed = true;
     index_[e.tuple[0]] = {e.id, CtDir::kOriginal};
     index_[e.tuple[1]] = {e.id, CtDir::kReply};
     ++stat_inserted_;
   }
   if (l.kill_after || !alive(e, now)) remove(e.id);
+  return true;
 }
 
 void ConntrackTable::discard(const CtLookup& l) {

@@ -74,8 +74,10 @@ class ConntrackTable {
   // there) or LOCAL_OUT. Non-TCP packets get kEstablished without an entry (not modelled).
   CtLookup track(std::span<const uint8_t> bytes, const IpPacket& p, bool prerouting, Time now);
 
-  // The packet of `l` left the hooks: a new entry becomes permanent; a killed one goes.
-  void finish(const CtLookup& l, Time now);
+  // The packet of `l` left the hooks: a new entry becomes permanent; a killed one goes. False
+  // when the new entry clashes with one confirmed meanwhile (either tuple taken): Linux drops
+  // the packet then (TCP has no clash resolution) and counts insert_failed.
+  bool finish(const CtLookup& l, Time now);
   // The packet of `l` was dropped: an unconfirmed entry goes with it.
   void discard(const CtLookup& l);
 
@@ -101,6 +103,7 @@ class ConntrackTable {
   uint64_t stat_invalid() const { return stat_invalid_; }  // conntrack -S invalid=
   uint64_t stat_found() const { return stat_found_; }
   uint64_t stat_inserted() const { return stat_inserted_; }
+  uint64_t stat_insert_failed() const { return stat_insert_failed_; }
 
  private:
   CtLookup track_tcp(std::span<const uint8_t> bytes, const IpPacket& p, bool prerouting, Time now);
@@ -114,6 +117,7 @@ class ConntrackTable {
   uint64_t stat_invalid_ = 0;
   uint64_t stat_found_ = 0;
   uint64_t stat_inserted_ = 0;
+  uint64_t stat_insert_failed_ = 0;
 };
 
 }  // namespace phantasm::sim

@@ -139,7 +139,10 @@ void NetfilterNode::post_routing(std::optional<size_t> in_iface, size_t out_ifac
       }
     }
   }
-  conntrack_.finish(ct, now);
+  if (!conntrack_.finish(ct, now)) {
+    ++counters_.dropped_clash;
+    return;
+  }
   emit(out_iface, std::move(bytes));
 }
 
@@ -171,6 +174,13 @@ void NetfilterNode::receive(size_t iface, std::vector<uint8_t> bytes, Time now) 
       nat_.bind(conntrack_, *ct.entry, NatManip::kDestination, target, now);
     }
     Nat::apply(*ct.entry, ct.dir, NatManip::kDestination, bytes, p);
+  }
+  // Routing input: a packet from outside with one of our addresses as its source is a martian
+  // and goes (accept_local is 0); what the engine writes into the TUN has the peer's address.
+  if (is_local(p.src)) {
+    ++counters_.dropped_martian;
+    conntrack_.discard(ct);
+    return;
   }
   if (is_local(p.dst)) {
     deliver_local(ct, bytes, p, now);
@@ -227,7 +237,10 @@ void NetfilterNode::deliver_local(CtLookup& ct, std::vector<uint8_t>& bytes, IpP
     if (ct.info == CtInfo::kNew) nat_.bind(conntrack_, *ct.entry, NatManip::kSource, std::nullopt, now);
     Nat::apply(*ct.entry, ct.dir, NatManip::kSource, bytes, p);
   }
-  conntrack_.finish(ct, now);
+  if (!conntrack_.finish(ct, now)) {
+    ++counters_.dropped_clash;
+    return;
+  }
   ++counters_.delivered_local;
   // Nothing listens on TCP in these namespaces: the kernel resets whatever arrives.
   if (config_.kernel_rst && p.tcp && p.tcp->has_header) {

@@ -89,6 +89,8 @@ struct NodeCounters {
   uint64_t dropped_ttl = 0;
   uint64_t dropped_nat = 0;
   uint64_t dropped_malformed = 0;
+  uint64_t dropped_clash = 0;
+  uint64_t dropped_martian = 0;  // arrived with one of this node's addresses as source  // conntrack insert_failed: a new entry's tuple was taken
   uint64_t kernel_rsts = 0;
 };
 
