@@ -52,7 +52,7 @@ uint64_t datagram_drops(const DropCounters& d) {
   for (auto r : {DropReason::kEmptyDatagram, DropReason::kDatagramTooLarge, DropReason::kNoHeadroom,
                  DropReason::kFlowLimit, DropReason::kHalfOpenLimit, DropReason::kPortsExhausted,
                  DropReason::kPendingQueueFull, DropReason::kHandshakeFailed, DropReason::kFlowClosed,
-                 DropReason::kPathDown}) {
+                 DropReason::kPathDown, DropReason::kPeerWindowFull}) {
     n += d[r];
   }
   return n;

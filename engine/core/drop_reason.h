@@ -49,6 +49,7 @@ namespace phantasm {
   X(kHandshakeFailed, "handshake-failed", "datagram queued for a handshake that failed")       \
   X(kPendingQueueFull, "pending-queue-full", "datagram arrived while the handshake queue was full") \
   X(kFlowClosed, "flow-closed", "datagram for a flow that no longer exists")                   \
+  X(kPeerWindowFull, "peer-window-full", "datagram would overrun a window stripped of scaling")  \
   X(kPathDown, "path-down", "datagram while the flow's path is down (reconnecting or waiting)") \
   X(kNoHeadroom, "no-headroom", "host buffer without room for the headers")
 

@@ -19,6 +19,8 @@ void bump(TrafficCounters& own, EndpointCounters& totals, uint64_t TrafficCounte
   totals.traffic.*field += n;
 }
 
+constexpr uint64_t kUnscaledWindow = 0xFFFF;
+
 Time latest(Time a, Time b) {
   if (a.is_never()) return b;
   if (b.is_never()) return a;
@@ -53,6 +55,7 @@ Connection::Connection(FlowId id, const FourTuple& tuple, const wire::Segment& s
   last_ack_sent_ = rcv_nxt_;
   peer_window_bytes_ = syn.window;
   peer_window_scale_ = syn.options.window_scale;
+  scaling_off_ = !syn.options.window_scale;
   last_inbound_ = now;
 }
 
@@ -62,6 +65,7 @@ std::optional<wire::PhantasmHello> Connection::hello(const EngineConfig& config)
   if (role_ == Role::kServer && peer_kind_ != PeerKind::kPhantasm) return std::nullopt;
   wire::PhantasmHello h;
   h.session = session_;
+  if (role_ == Role::kServer && scaling_off_) h.flags |= wire::kHelloSynLackedWindowScale;
   return h;
 }
 
@@ -86,6 +90,7 @@ void Connection::begin_client_handshake(ConnectionHost& host, Time now) {
   peer_ack_ = 0;
   peer_window_bytes_ = 0;
   peer_window_scale_.reset();
+  scaling_off_ = false;
   handshakes_sent_ = 0;
   state_ = ConnState::kSynSent;
   host.counters().handshakes_started++;
@@ -141,6 +146,10 @@ void Connection::on_segment_syn_sent(ConnectionHost& host, const wire::Segment& 
     irs_ = seg.seq;
     rcv_nxt_ = seg.seq + 1;
     peer_window_scale_ = seg.options.window_scale;
+    // Scaling is off for every middlebox if the SYN-ACK arrived without it, or if a Phantasm
+    // server says our SYN arrived without it.
+    scaling_off_ = !seg.options.window_scale ||
+                   (seg.options.phantasm && (seg.options.phantasm->flags & wire::kHelloSynLackedWindowScale));
     snd_nxt_ = iss_ + 1;
     if (host.config().compat == Compat::kAuto) {
       peer_kind_ = seg.options.phantasm && seg.options.phantasm->session == session_ ? PeerKind::kPhantasm
@@ -185,6 +194,7 @@ void Connection::on_segment_syn_received(ConnectionHost& host, const wire::Segme
       rcv_nxt_ = seg.seq + 1;
       last_ack_sent_ = rcv_nxt_;
       peer_window_scale_ = seg.options.window_scale;
+      scaling_off_ = !seg.options.window_scale;
     }
     peer_window_bytes_ = seg.window;
     // Answer at once and restart our own timer, so that the client's retransmission and ours
@@ -376,7 +386,15 @@ void Connection::send_data(ConnectionHost& host, std::span<uint8_t> buffer, size
     return;
   }
   const uint32_t end = snd_nxt_ + static_cast<uint32_t>(length);
-  if (static_cast<uint64_t>(end - peer_ack_) > peer_window_bytes_) {
+  const uint64_t in_flight = end - peer_ack_;
+  // With window scaling stripped, middleboxes track a 64 KiB window and mark anything beyond
+  // one more window INVALID (middleboxes.md §B.2) - after which nothing gets through and no ACK
+  // comes back. Losing this datagram is better than stalling the flow for good.
+  if (scaling_off_ && kind == Payload::kDatagram && in_flight > 2 * kUnscaledWindow) {
+    drop(host, DropReason::kPeerWindowFull);
+    return;
+  }
+  if (in_flight > peer_window_bytes_) {
     bump(traffic_, host.counters(), &TrafficCounters::sent_beyond_peer_window);
   }
   snd_nxt_ = end;
@@ -551,6 +569,7 @@ void Connection::reattach(ConnectionHost& host, const FourTuple& tuple, const wi
   peer_ack_ = 0;
   peer_window_bytes_ = syn.window;
   peer_window_scale_ = syn.options.window_scale;
+  scaling_off_ = !syn.options.window_scale;
   last_inbound_ = now;
   hold_until_ = Time::never();
   handshakes_sent_ = 0;

@@ -134,6 +134,7 @@ class Connection {
   uint32_t peer_ack_ = 0;     // highest acknowledgement the peer sent
   uint64_t peer_window_bytes_ = 0;  // the window that came with it, in bytes
   std::optional<uint8_t> peer_window_scale_;  // from the peer's SYN or SYN-ACK
+  bool scaling_off_ = false;  // known: the path's middleboxes track unscaled windows
 
   Time opened_;
   Time established_at_ = Time::never();

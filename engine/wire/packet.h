@@ -30,6 +30,9 @@ struct PhantasmHello {
 inline constexpr uint16_t kPhantasmExId = 0x7068;
 inline constexpr uint8_t kPhantasmHelloLen = 12;
 inline constexpr uint64_t kSessionMask = (uint64_t{1} << 48) - 1;
+// Hello flag, SYN-ACK only: the client's SYN reached the server without its window scale, so
+// scaling is off for everything on the path even if the SYN-ACK keeps its option.
+inline constexpr uint8_t kHelloSynLackedWindowScale = 0x01;
 
 struct TcpOptions {
   std::optional<uint8_t> window_scale;  // clamped to 14

@@ -266,3 +266,30 @@ TEST(Keepalive, ZeroLengthSegmentsMoveTheAcknowledgementToWhatTheMiddleboxesSaw)
 
 }  // namespace
 }  // namespace phantasm::test
+
+namespace phantasm::test {
+namespace {
+
+TEST(WindowScale, AServerThatSawNoScaleTellsTheClientWhichThenStaysInsideTheWindow) {
+  Pair p;
+  p.send_from_app(kAppA, "hello");
+  auto syn = p.csink.take()[0];
+  // A middlebox strips the SYN's window scale (NOP it out); the SYN-ACK keeps its own.
+  for (size_t i = 40; i < 44; ++i) syn[i] = wire::tcp::option::kNop;
+  p.server->on_network_packet(syn, p.now, wire::ChecksumPolicy::kTrust);
+  const auto synack = p.ssink.last();
+  ASSERT_TRUE(synack.options.window_scale);
+  ASSERT_TRUE(synack.options.phantasm);
+  EXPECT_EQ(synack.options.phantasm->flags & wire::kHelloSynLackedWindowScale, wire::kHelloSynLackedWindowScale);
+  p.pump();
+  // No ACK comes back (all lost): the client sends up to two unscaled windows, then drops.
+  const std::string chunk(1000, 'w');
+  for (int i = 0; i < 200; ++i) p.send_from_app(kAppA, chunk);
+  // "hello" took 5 bytes after the ACKed SYN; chunk k ends 5 + 1000 (k + 1) past the peer's
+  // ACK, within 2 x 65535 for k < 131.
+  EXPECT_EQ(p.client->counters().traffic.datagrams_sent, 1u + 131u);
+  EXPECT_EQ(p.client->counters().drops[DropReason::kPeerWindowFull], 200u - 131u);
+}
+
+}  // namespace
+}  // namespace phantasm::test
