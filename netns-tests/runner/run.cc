@@ -434,12 +434,15 @@ void Run::measure() {
     if (!stats.empty()) result_.notes.push_back("relay " + name + ": " + nlohmann::json::parse(stats).dump());
   }
   double leaked = 0;
+  std::string invalid_note = "INVALID per namespace:";
   for (const Node& n : topo_.nodes()) {
     const uint64_t nft_invalid = nft_counter(n, "invalid");
     const uint64_t stat_invalid = conntrack_stat_invalid(n);
     m.set("invalid", n.label, static_cast<double>(std::max(nft_invalid, stat_invalid)));
+    invalid_note += " " + n.label + " " + std::to_string(std::max(nft_invalid, stat_invalid));
     leaked += static_cast<double>(nft_counter(n, "leaked"));
   }
+  result_.notes.push_back(invalid_note);
   m.set("leaked", leaked);
   count_traffic();
   if (!disruption_ns_.empty()) {
