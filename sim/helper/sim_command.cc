@@ -40,7 +40,9 @@ int run_command(int argc, char** argv) {
   app.add_option("--dir", all_dir, "catalogue directory for --all")->needs(all_opt);
   app.add_flag("--quick", quick, "only scenarios marked quick: true");
   app.add_option("--json", json_file, "write every run's measurements and verdict (the netns runner's format)");
+  uint32_t snaplen = 128;
   app.add_option("--pcap-dir", pcap_dir, "write pcaps there: <scenario>/<node>-<interface>.pcap");
+  app.add_option("--pcap-snaplen", snaplen, "bytes kept of each captured packet (0: whole packets)")->capture_default_str();
   app.add_option("--netns-json", netns_json, "a `phantasm netns run --json` file to cross-check against");
   app.add_option("--cross-check", cross_file, "write the cross-check table (Markdown) there");
   app.add_option("--markdown", markdown_file, "write the verdict table (Markdown) there");
@@ -82,6 +84,7 @@ int run_command(int argc, char** argv) {
   for (const scenario::Scenario& s : scenarios) {
     SimRunOptions o;
     o.links = links;
+    o.pcap_snaplen = snaplen;
     if (!pcap_dir.empty()) {
       o.pcap_dir = pcap_dir + "/" + s.name;
       std::filesystem::create_directories(o.pcap_dir);

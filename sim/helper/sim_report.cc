@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -109,22 +110,46 @@ CrossCheck cross_check(const std::vector<scenario::Scenario>& scenarios, const s
       md += fmt::format("| {} | {} | {} | not run | - | |\n", s->name, s->catalogue, ours);
       continue;
     }
+    if (!theirs->error.empty()) {
+      // A run that never got going measured nothing: there is nothing to compare.
+      std::string why = theirs->error.substr(0, theirs->error.find('\n'));
+      md += fmt::format("| {} | {} | {} | run failed | - | netns: {} |\n", s->name, s->catalogue, ours, why);
+      continue;
+    }
     ++x.compared;
+    // The verdict netns recorded, against ours; then every check both runs measured: within
+    // its tolerance, or (without one) both ok or both not. A check the netns file has no value
+    // for (an older runner measured less) is named but not held against either.
     std::vector<std::string> diffs;
-    if (!theirs->error.empty()) diffs.push_back("netns run failed: " + theirs->error);
+    std::vector<std::string> unmeasured;
     const scenario::Judgement mine = scenario::judge(s->expect, r.measurements);
     const scenario::Judgement other = scenario::judge(s->expect, theirs->measurements);
-    if (std::string(scenario::to_string(mine.observed)) != theirs->verdict && theirs->error.empty()) {
-      diffs.push_back("netns recorded " + theirs->verdict);
+    if (std::string(scenario::to_string(mine.observed)) != theirs->verdict) {
+      diffs.push_back("verdicts differ: ns-3 " + std::string(scenario::to_string(mine.observed)) + ", netns " + theirs->verdict);
     }
-    for (std::string& d : scenario::disagreements(s->expect, r.measurements, theirs->measurements)) {
-      diffs.push_back(std::move(d));
+    for (size_t i = 0; i < s->expect.checks.size(); ++i) {
+      const scenario::CheckResult& a = mine.results[i];
+      const scenario::CheckResult& b = other.results[i];
+      const scenario::Check& c = s->expect.checks[i];
+      if (!b.value) {
+        unmeasured.push_back(c.quantity);
+        continue;
+      }
+      if (!a.value) {
+        diffs.push_back(c.quantity + " not measured in ns-3");
+      } else if (c.tolerance ? std::abs(*a.value - *b.value) > *c.tolerance + 1e-9 : a.ok != b.ok) {
+        diffs.push_back(a.describe() + " vs " + b.describe());
+      }
     }
-    (void)other;
     const bool agree = diffs.empty();
     if (agree) ++x.agreed;
     std::string joined;
     for (const std::string& d : diffs) joined += (joined.empty() ? "" : "; ") + d;
+    if (!unmeasured.empty()) {
+      std::string list;
+      for (const std::string& q : unmeasured) list += (list.empty() ? "" : ", ") + q;
+      joined += (joined.empty() ? "" : "; ") + ("(not in the netns file: " + list + ")");
+    }
     md += fmt::format("| {} | {} | {} | {} ({}) | {} | {} |\n", s->name, s->catalogue, ours, theirs->verdict,
                       short_numbers(theirs->measurements), agree ? "yes" : "NO", joined);
   }

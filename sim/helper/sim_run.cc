@@ -70,7 +70,7 @@ std::string engine_note(const std::string& who, const EngineHost& e) {
 class Run {
  public:
   Run(const scenario::Scenario& s, const SimRunOptions& o)
-      : s_(s), o_(o), topo_(s, o.links, o.pcap_dir), rng_(s.seed ^ 0x53494D52554Eull) {}
+      : s_(s), o_(o), topo_(s, o.links, o.pcap_dir, o.pcap_snaplen), rng_(s.seed ^ 0x53494D52554Eull) {}
 
   SimRunResult execute();
 

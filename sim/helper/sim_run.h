@@ -18,6 +18,7 @@ namespace phantasm::sim {
 
 struct SimRunOptions {
   std::string pcap_dir;  // empty: no captures
+  uint32_t pcap_snaplen = 128;  // bytes of each packet kept (headers and the udpgen header); 0: all
   LinkSettings links;
   std::function<void(const std::string&)> progress;  // one line per step
 };

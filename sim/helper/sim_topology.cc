@@ -77,7 +77,8 @@ const SimNode* SimTopology::find(const std::string& label) const {
   return nullptr;
 }
 
-SimTopology::SimTopology(const scenario::Scenario& s, const LinkSettings& links, const std::string& pcap_dir)
+SimTopology::SimTopology(const scenario::Scenario& s, const LinkSettings& links, const std::string& pcap_dir,
+                         uint32_t snaplen)
     : ipv6_(s.family == scenario::Family::kIpv6) {
   const size_t boxes = s.middleboxes.size();
   std::vector<NodeConfig> configs;
@@ -144,9 +145,10 @@ SimTopology::SimTopology(const scenario::Scenario& s, const LinkSettings& links,
   }
 
   ns3::PcapHelper pcap;
+  const uint32_t snap = snaplen ? snaplen : 65535;
   auto capture = [&](const SimNode& n, const std::string& iface, ns3::Ptr<ns3::PointToPointNetDevice> dev) {
     if (pcap_dir.empty()) return;
-    auto file = pcap.CreateFile(pcap_dir + "/" + n.label + "-" + iface + ".pcap", std::ios::out, ns3::PcapHelper::DLT_PPP);
+    auto file = pcap.CreateFile(pcap_dir + "/" + n.label + "-" + iface + ".pcap", std::ios::out, ns3::PcapHelper::DLT_PPP, snap);
     pcap.HookDefaultSink<ns3::PointToPointNetDevice>(dev, "PromiscSniffer", file);
   };
   for (size_t link = 0; link + 1 < nodes_.size(); ++link) {
@@ -163,8 +165,8 @@ SimTopology::SimTopology(const scenario::Scenario& s, const LinkSettings& links,
     capture(right, "lan", right.devices[right_iface]);
   }
   if (!pcap_dir.empty()) {
-    nodes_.front().linux->CaptureTun(pcap.CreateFile(pcap_dir + "/client-pt.pcap", std::ios::out, ns3::PcapHelper::DLT_RAW));
-    nodes_.back().linux->CaptureTun(pcap.CreateFile(pcap_dir + "/server-pt.pcap", std::ios::out, ns3::PcapHelper::DLT_RAW));
+    nodes_.front().linux->CaptureTun(pcap.CreateFile(pcap_dir + "/client-pt.pcap", std::ios::out, ns3::PcapHelper::DLT_RAW, snap));
+    nodes_.back().linux->CaptureTun(pcap.CreateFile(pcap_dir + "/server-pt.pcap", std::ios::out, ns3::PcapHelper::DLT_RAW, snap));
   }
 
   for (size_t k = 0; k < boxes; ++k) {

@@ -39,8 +39,9 @@ struct SimNode {
 class SimTopology {
  public:
   // Builds nodes, links, addresses, routes, NAT and firewall rules, and the boxes' models.
-  // `pcap_dir` non-empty: one pcap per interface, <label>-<iface>.pcap (PPP links, raw-IP TUNs).
-  SimTopology(const scenario::Scenario& s, const LinkSettings& links, const std::string& pcap_dir);
+  // `pcap_dir` non-empty: one pcap per interface, <label>-<iface>.pcap (PPP links, raw-IP TUNs),
+  // each packet cut to `snaplen` bytes (0: whole packets; a 1 GiB scenario is then 14 GB of pcaps).
+  SimTopology(const scenario::Scenario& s, const LinkSettings& links, const std::string& pcap_dir, uint32_t snaplen);
 
   const SimNode& client() const { return nodes_.front(); }
   const SimNode& server() const { return nodes_.back(); }

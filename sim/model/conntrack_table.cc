@@ -110,7 +110,8 @@ bool ConntrackTable::finish(const CtLookup& l, Time now) {
 }
 
 void ConntrackTable::discard(const CtLookup& l) {
-  if (l.entry && l.created && !l.entry->confirmed) remove(l.entry->id);
+  // A killed entry went when conntrack saw the packet (nf_ct_kill), whatever became of it.
+  if (l.entry && ((l.created && !l.entry->confirmed) || l.kill_after)) remove(l.entry->id);
 }
 
 CtEntry* ConntrackTable::find(const CtTuple& t, Time now, CtDir* dir) {

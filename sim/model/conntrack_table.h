@@ -78,7 +78,8 @@ class ConntrackTable {
   // when the new entry clashes with one confirmed meanwhile (either tuple taken): Linux drops
   // the packet then (TCP has no clash resolution) and counts insert_failed.
   bool finish(const CtLookup& l, Time now);
-  // The packet of `l` was dropped: an unconfirmed entry goes with it.
+  // The packet of `l` was dropped: an unconfirmed entry goes with it, and so does one the packet
+  // killed (a RST before any reply: Linux removes it at once, not when the packet leaves).
   void discard(const CtLookup& l);
 
   // A confirmed, unexpired entry holding `t` in either direction.
