@@ -14,7 +14,7 @@ set(PHANTASM_NS3_FOUND FALSE)
 set(PHANTASM_NS3_WHY_NOT "")
 
 find_path(PHANTASM_NS3_INCLUDE ns3/version-defines.h)
-if(NOT PHANTASM_NS3_INCLUDE)
+if(NOT PHANTASM_NS3_INCLUDE OR NOT EXISTS "${PHANTASM_NS3_INCLUDE}/ns3/version-defines.h")
   set(PHANTASM_NS3_WHY_NOT "ns-3 not found (Debian: apt-get install libns3-dev, or scripts/install-deps.sh)")
   return()
 endif()
