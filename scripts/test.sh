@@ -32,6 +32,7 @@ stage "test debug: engine" ctest_label debug engine
 stage "test debug: harness" ctest_label debug harness
 stage "test debug: apps" ctest_label debug apps
 stage "test debug: bench smoke" ctest_label debug bench
+stage "test debug: sim (ns-3, conntrack model)" ctest_label debug sim
 stage "test debug: netns end-to-end (root)" ctest_label debug netns
 
 if [[ $quick -eq 0 ]]; then
