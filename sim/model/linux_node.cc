@@ -42,6 +42,7 @@ void LinuxNode::Install(ns3::Ptr<ns3::Node> node, std::unique_ptr<NetfilterNode>
   const size_t n = m_model->config().interfaces.size();
   m_devices.assign(n, nullptr);
   m_tuns.assign(n, nullptr);
+  m_watchers.assign(n, nullptr);
   m_model->set_emit([this](size_t iface, std::vector<uint8_t>&& bytes) { Emit(iface, std::move(bytes)); });
 }
 
@@ -57,6 +58,10 @@ void LinuxNode::AttachTun(size_t iface, std::function<void(std::vector<uint8_t>&
 }
 
 void LinuxNode::CaptureTun(ns3::Ptr<ns3::PcapFileWrapper> file) { m_tunCapture = file; }
+
+void LinuxNode::WatchWire(size_t iface, std::function<void(std::span<const uint8_t>)> watcher) {
+  m_watchers.at(iface) = std::move(watcher);
+}
 
 void LinuxNode::SetTunUp(size_t iface, bool up) { m_model->set_interface_up(iface, up); }
 
@@ -74,6 +79,7 @@ void LinuxNode::Receive(ns3::Ptr<ns3::NetDevice> dev, ns3::Ptr<const ns3::Packet
   std::vector<uint8_t> bytes(p->GetSize());
   p->CopyData(bytes.data(), static_cast<uint32_t>(bytes.size()));
   check_on_wire(bytes, m_model->config().private_sources, m_wire);
+  if (m_watchers[iface]) m_watchers[iface](bytes);
   if (m_pipeline && (iface == m_lan || iface == m_wan)) {
     const auto dir = iface == m_lan ? middlebox::Direction::kClientToServer : middlebox::Direction::kServerToClient;
     middlebox::Outputs outs;
@@ -142,6 +148,7 @@ void LinuxNode::Emit(size_t iface, std::vector<uint8_t>&& bytes) {
   if (ns3::Ptr<ns3::NetDevice> dev = m_devices[iface]) {
     const uint16_t proto = (!bytes.empty() && bytes[0] >> 4 == 6) ? kEtherIpv6 : kEtherIpv4;
     check_on_wire(bytes, m_model->config().private_sources, m_wire);
+    if (m_watchers[iface]) m_watchers[iface](bytes);
     dev->Send(ns3::Create<ns3::Packet>(bytes.data(), static_cast<uint32_t>(bytes.size())), dev->GetBroadcast(), proto);
     return;
   }

@@ -40,6 +40,8 @@ class LinuxNode : public ns3::Object {
   void SetTunUp(size_t iface, bool up);
   // A raw-IP capture of what crosses the TUN, both ways (tcpdump -i pt).
   void CaptureTun(ns3::Ptr<ns3::PcapFileWrapper> file);
+  // Sees every packet sent or received on the device of interface `iface` (a capture there).
+  void WatchWire(size_t iface, std::function<void(std::span<const uint8_t>)> watcher);
 
   // Middlebox models in front of conntrack: packets arriving on `lan` travel client to server,
   // on `wan` server to client.
@@ -77,6 +79,7 @@ class LinuxNode : public ns3::Object {
   phantasm::Time m_timerAt = phantasm::Time::never();
   uint64_t m_tunIn = 0;
   WireCounts m_wire;
+  std::vector<std::function<void(std::span<const uint8_t>)>> m_watchers;  // by interface
   std::vector<uint8_t> m_scratch;
 };
 
