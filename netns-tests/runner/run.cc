@@ -257,8 +257,10 @@ void Run::drive() {
                                      "--rate", g.rate, "--size", g.size, "--duration",
                                      std::to_string(seg.length.count()) + "ms", "--grace", "3s", "--json", json, "--quiet"};
     if (g.direction == scenario::Direction::kBoth) argv.push_back("--echo");
-    // The first run of a group warms its flows up: their handshakes happen before counting.
-    if (seg.first) argv.insert(argv.end(), {"--warmup", "2s"});
+    // Every run warms its flows up, so that their handshakes happen before counting: the first
+    // run of a group opens its flows, and a run after an idle period may find them closed by the
+    // tunnel's own idle timeout (Phantasm: 180 s), which a new handshake then reopens.
+    argv.insert(argv.end(), {"--warmup", "2s"});
     d_.traffic.push_back(Process::start(topo_.client().ns, argv, work("traffic-" + std::to_string(a.index) + ".log")));
     segment_json_.emplace_back(seg.group, json);
   }
