@@ -82,11 +82,12 @@ void on_frame(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
   else if (ip[0] >> 4 == 6 && ip.size() >= 40 && ip[6] == 17) header = 40;
   else return;
   if (ip.size() < header + 8) return;
-  const auto id = udpgen_flow(ip.subspan(header + 8), true);
-  if (!id) return;
+  const auto payload = ip.subspan(header + 8);
+  const auto id = udpgen_flow(payload, true);
+  if (!id || payload.size() < 24) return;
   // Nanosecond precision: tv_usec holds nanoseconds. CLOCK_REALTIME, moved to the runner's clock.
   const int64_t t = static_cast<int64_t>(h->ts.tv_sec) * 1000000000 + h->ts.tv_usec - handle.realtime_minus_monotonic;
-  handle.gaps->on_datagram(*id, t);
+  handle.gaps->on_datagram(*id, t, udpgen_seq(payload));
 }
 
 pcap_t* open_handle(const std::string& iface, int snaplen, const std::string& filter) {

@@ -101,6 +101,10 @@ std::optional<FlowId> udpgen_flow(std::span<const uint8_t> payload, bool data_on
   return FlowId{be32(payload.data() + 8), be32(payload.data() + 12)};
 }
 
+uint64_t udpgen_seq(std::span<const uint8_t> payload) {
+  return static_cast<uint64_t>(be32(payload.data() + 16)) << 32 | be32(payload.data() + 20);
+}
+
 void WireCheck::problem(const std::string& what, std::span<const uint8_t> ip) {
   if (stats_.problems.size() < kMaxProblems) stats_.problems.push_back(what + ": " + describe(ip));
 }
@@ -212,14 +216,15 @@ uint64_t count_reconnects(const nlohmann::json& connections) {
   return n;
 }
 
-void FlowGaps::on_datagram(const FlowId& id, int64_t t_ns) {
+void FlowGaps::on_datagram(const FlowId& id, int64_t t_ns, uint64_t seq) {
   FlowTrace& t = flows_[id];
   if (t.count == 0) {
     t.first_ns = t_ns;
   } else if (t_ns - t.last_ns >= kCandidateGapNs) {
-    t.candidate_gaps.emplace_back(t.last_ns, t_ns);
+    t.candidate_gaps.push_back(Silence{t.last_ns, t_ns, seq > t.max_seq + 1 ? seq - t.max_seq - 1 : 0});
   }
   if (t.count == 0 || t_ns > t.last_ns) t.last_ns = t_ns;
+  if (t.count == 0 || seq > t.max_seq) t.max_seq = seq;
   ++t.count;
 }
 
@@ -230,9 +235,9 @@ nlohmann::json FlowGaps::to_json(int64_t min_gap_ns) const {
     const int64_t threshold = std::max(min_gap_ns, 10 * mean);
     nlohmann::json gaps = nlohmann::json::array();
     int64_t longest = 0;
-    for (const auto& [a, b] : t.candidate_gaps) {
-      longest = std::max(longest, b - a);
-      if (b - a >= threshold) gaps.push_back({a, b});
+    for (const Silence& g : t.candidate_gaps) {
+      longest = std::max(longest, g.end_ns - g.start_ns);
+      if (g.end_ns - g.start_ns >= threshold) gaps.push_back({g.start_ns, g.end_ns, g.missing});
     }
     out.push_back({{"session", id.session},
                    {"flow", id.flow},
@@ -256,7 +261,9 @@ std::vector<FlowRecord> read_flow_records(const nlohmann::json& flows, const std
     r.first_ns = f.at("first_ns");
     r.last_ns = f.at("last_ns");
     r.threshold_ns = f.at("threshold_ns");
-    for (const auto& g : f.at("gaps")) r.gaps.emplace_back(g.at(0).get<int64_t>(), g.at(1).get<int64_t>());
+    for (const auto& g : f.at("gaps")) {
+      r.gaps.push_back(Silence{g.at(0).get<int64_t>(), g.at(1).get<int64_t>(), g.size() > 2 ? g.at(2).get<uint64_t>() : 1});
+    }
     out.push_back(std::move(r));
   }
   return out;
@@ -285,18 +292,21 @@ FlowOutage flow_outage(const std::vector<FlowRecord>& delivered, const std::vect
     const FlowRecord* send = s == sends.end() ? nullptr : s->second;
     const int64_t first_send = send ? send->first_ns : f.first_ns;
     const int64_t last_send = send ? send->last_ns : session_end[{f.where, f.id.session}];
-    // The sender's own pause covers (a, b): nothing was sent then, nothing could arrive.
-    auto sender_paused = [&](int64_t a, int64_t b) {
+    // Nothing went missing across the silence (the sender paused, or everything sent meanwhile
+    // arrived late), or the sender's own pause covers it: no outage.
+    auto no_outage = [&](const Silence& g) {
+      if (g.missing == 0) return true;
       if (!send) return false;
-      if (a + kPlay >= last_send || b - kPlay <= first_send) return true;
-      for (const auto& [sa, sb] : send->gaps) {
-        if (sa <= a + kPlay && sb >= b - kPlay) return true;
+      if (g.start_ns + kPlay >= last_send || g.end_ns - kPlay <= first_send) return true;
+      for (const Silence& p : send->gaps) {
+        if (p.start_ns <= g.start_ns + kPlay && p.end_ns >= g.end_ns - kPlay) return true;
       }
       return false;
     };
     std::vector<std::pair<int64_t, int64_t>> outages;
-    for (const auto& [a, b] : f.gaps) {
-      if (sender_paused(a, b)) {
+    for (const Silence& g : f.gaps) {
+      const int64_t a = g.start_ns, b = g.end_ns;
+      if (no_outage(g)) {
         ++o.silences_while_idle;
         continue;
       }

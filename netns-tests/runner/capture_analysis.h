@@ -55,6 +55,8 @@ struct FlowId {
 // The session and flow of a udpgen datagram (or the probe's), read from its first 16 bytes;
 // nothing for anything else. `data_only`: only kind 1 (data), not warm-up or end of flow.
 std::optional<FlowId> udpgen_flow(std::span<const uint8_t> payload, bool data_only);
+// Its sequence number (per flow: 0, 1, 2, ...); the payload must have passed udpgen_flow().
+uint64_t udpgen_seq(std::span<const uint8_t> payload);
 
 class WireCheck {
  public:
@@ -87,19 +89,26 @@ class WireCheck {
 // captures): per udpgen flow, the answered connections that carried it, minus one.
 uint64_t count_reconnects(const nlohmann::json& connections);
 
+struct Silence {
+  int64_t start_ns = 0;   // the last arrival before it
+  int64_t end_ns = 0;     // the first arrival after it
+  uint64_t missing = 0;   // sequence numbers skipped across it: datagrams lost (or still late)
+};
+
 struct FlowTrace {
   uint64_t count = 0;
   int64_t first_ns = 0;
   int64_t last_ns = 0;
-  std::vector<std::pair<int64_t, int64_t>> candidate_gaps;  // silences >= 100 ms: (start, end)
+  uint64_t max_seq = 0;
+  std::vector<Silence> candidate_gaps;  // silences >= 100 ms
 };
 
 class FlowGaps {
  public:
-  // A datagram of `id` reached the application at `t_ns` (CLOCK_MONOTONIC).
-  void on_datagram(const FlowId& id, int64_t t_ns);
+  // Datagram `seq` of `id` reached the application at `t_ns` (CLOCK_MONOTONIC).
+  void on_datagram(const FlowId& id, int64_t t_ns, uint64_t seq);
   // Per flow: count, first, last, its silences longer than max(min_gap, 10 x its mean
-  // interval), and the longest of them.
+  // interval) with the datagrams missing across each, and the longest silence.
   nlohmann::json to_json(int64_t min_gap_ns = 500000000) const;
   const std::map<FlowId, FlowTrace>& flows() const { return flows_; }
 
@@ -115,7 +124,7 @@ struct FlowRecord {
   int64_t first_ns = 0;
   int64_t last_ns = 0;
   int64_t threshold_ns = 0;
-  std::vector<std::pair<int64_t, int64_t>> gaps;
+  std::vector<Silence> gaps;
 };
 std::vector<FlowRecord> read_flow_records(const nlohmann::json& flows, const std::string& where);
 
@@ -131,11 +140,13 @@ struct FlowOutage {
 
 // Per-flow recovery: for each disruptive event, every flow that was sending across it (first
 // datagram sent before the event, last after) must deliver again; its recovery is the time
-// from the event to the end of its silence that spans the event or starts within `slack_ns`
-// after it. A flow silent from then until it stopped sending never came back. `sent` (the
-// senders' own datagrams, timed where they enter the tunnel) tells a tunnel outage from a
-// sender that paused: a silence during which the flow sent nothing is not an outage. Without
-// `sent`, each session's last delivery stands in for its flows' last send.
+// from the event to the end of its outage that spans the event or starts within `slack_ns`
+// after it. A flow silent from then until it stopped sending never came back. An outage is a
+// silence across which datagrams went missing: one during which the sender sent nothing, or
+// after which everything sent meanwhile still arrived (a stall: the machine did not run the
+// tunnel or the sender for a while), is not. `sent` (the senders' own datagrams, timed where
+// they enter the tunnel) gives each flow's first and last send; without it each session's
+// deliveries stand in.
 FlowOutage flow_outage(const std::vector<FlowRecord>& delivered, const std::vector<FlowRecord>& sent,
                        const std::vector<int64_t>& events_ns, int64_t slack_ns);
 

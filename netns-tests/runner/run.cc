@@ -391,7 +391,7 @@ void Run::read_captures() {
   m.set("gap", o.longest_gap_s);
   if (!o.longest_gap_flow.empty()) {
     result_.notes.push_back(fmt::format("longest silence {:.2f} s: {} ({} flow(s) timed; {} silence(s) the senders made "
-                                        "themselves not counted)",
+                                        "themselves or that lost nothing not counted)",
                                         o.longest_gap_s, o.longest_gap_flow, flows.size(), o.silences_while_idle));
   }
   if (!disruption_ns_.empty()) {

@@ -100,9 +100,10 @@ TEST(FlowGaps, GapsAboveTheFlowsOwnThreshold) {
   FlowGaps g;
   const FlowId a{1, 0}, b{1, 1};
   int64_t t = 1000000000;
-  for (int i = 0; i < 100; ++i) g.on_datagram(a, t + i * 10000000LL);  // 100 pps for 1 s
-  for (int i = 0; i < 100; ++i) g.on_datagram(a, t + 3000000000LL + i * 10000000LL);  // 2 s silence
-  for (int i = 0; i < 200; ++i) g.on_datagram(b, t + i * 20000000LL);  // 50 pps for 4 s, no gap
+  for (int i = 0; i < 100; ++i) g.on_datagram(a, t + i * 10000000LL, i);  // 100 pps for 1 s
+  // 2 s silence, 200 datagrams lost
+  for (int i = 0; i < 100; ++i) g.on_datagram(a, t + 3000000000LL + i * 10000000LL, 300 + i);
+  for (int i = 0; i < 200; ++i) g.on_datagram(b, t + i * 20000000LL, i);  // 50 pps for 4 s, no gap
   const auto flows = read_flow_records(g.to_json(), "echo");
   ASSERT_EQ(flows.size(), 2u);
   EXPECT_EQ(flows[0].gaps.size(), 1u);
@@ -119,8 +120,8 @@ TEST(FlowGaps, GapsAboveTheFlowsOwnThreshold) {
 TEST(FlowGaps, AFlowSilentToTheEndOfItsSessionNeverRecovered) {
   FlowGaps g;
   int64_t t = 1000000000;
-  for (int i = 0; i < 300; ++i) g.on_datagram({5, 0}, t + i * 10000000LL);  // 3 s
-  for (int i = 0; i < 100; ++i) g.on_datagram({5, 1}, t + i * 10000000LL);  // stops at 1 s
+  for (int i = 0; i < 300; ++i) g.on_datagram({5, 0}, t + i * 10000000LL, i);  // 3 s
+  for (int i = 0; i < 100; ++i) g.on_datagram({5, 1}, t + i * 10000000LL, i);  // stops at 1 s
   const auto flows = read_flow_records(g.to_json(), "sink");
   const FlowOutage o = flow_outage(flows, {}, {t + 1200000000LL}, 3000000000LL);
   EXPECT_FALSE(o.recovery_s.has_value());
@@ -139,10 +140,11 @@ TEST(FlowGaps, SilencesTheSenderMadeAreNoOutage) {
   for (int i = 0; i < 300; ++i) {
     const int64_t at = t + i * 10000000LL;
     const bool pause = i >= 100 && i < 200;
-    if (!pause) sent.on_datagram({9, 0}, at), delivered.on_datagram({9, 0}, at + 1000000);
-    if (i < 100) sent.on_datagram({9, 1}, at), delivered.on_datagram({9, 1}, at + 1000000);
-    sent.on_datagram({9, 2}, at);
-    if (i < 100) delivered.on_datagram({9, 2}, at + 1000000);
+    const uint64_t n = static_cast<uint64_t>(i), n0 = static_cast<uint64_t>(i < 100 ? i : i - 100);
+    if (!pause) sent.on_datagram({9, 0}, at, n0), delivered.on_datagram({9, 0}, at + 1000000, n0);
+    if (i < 100) sent.on_datagram({9, 1}, at, n), delivered.on_datagram({9, 1}, at + 1000000, n);
+    sent.on_datagram({9, 2}, at, n);
+    if (i < 100) delivered.on_datagram({9, 2}, at + 1000000, n);
   }
   const auto d = read_flow_records(delivered.to_json(), "echo");
   const auto s = read_flow_records(sent.to_json(), "sent");
@@ -159,6 +161,24 @@ TEST(FlowGaps, SilencesTheSenderMadeAreNoOutage) {
   ASSERT_TRUE(ok.recovery_s.has_value());
   EXPECT_EQ(*ok.recovery_s, 0.0);
   EXPECT_EQ(ok.longest_gap_s, 0.0);
+}
+
+TEST(FlowGaps, AStallThatLostNothingIsNoOutage) {
+  // Everything sent during a 1.5 s stall arrives at its end (the machine did not run the tunnel).
+  FlowGaps g;
+  const int64_t t = 1000000000;
+  for (int i = 0; i < 100; ++i) g.on_datagram({3, 0}, t + i * 10000000LL, static_cast<uint64_t>(i));
+  for (int i = 100; i < 300; ++i) {
+    const int64_t at = i < 250 ? t + 2500000000LL : t + i * 10000000LL;
+    g.on_datagram({3, 0}, at, static_cast<uint64_t>(i));
+  }
+  const auto flows = read_flow_records(g.to_json(), "sink");
+  ASSERT_EQ(flows[0].gaps.size(), 1u);
+  EXPECT_EQ(flows[0].gaps[0].missing, 0u);
+  const FlowOutage o = flow_outage(flows, {}, {t + 1100000000LL}, 3000000000LL);
+  EXPECT_EQ(o.longest_gap_s, 0.0);
+  ASSERT_TRUE(o.recovery_s.has_value());
+  EXPECT_EQ(*o.recovery_s, 0.0);
 }
 
 }  // namespace
