@@ -22,9 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The netns runner's timing: the probe gets a second before the scenario clock starts, the
-// first run of every group warms its flows up for 2 s, echoed runs wait 3 s for the last
-// answers, recovery counts an outage that starts within 3 s of its event.
+// The netns runner's timing: the probe gets a second before the scenario clock starts, every
+// sender run warms its flows up for 2 s (their handshakes happen before counting, after an idle
+// period too), echoed runs wait 3 s for the last answers, recovery counts an outage that starts
+// within 3 s of its event.
 constexpr Duration kScenarioStart = 1s;
 constexpr Duration kWarmup = 2s;
 constexpr Duration kGrace = 3s;
@@ -151,7 +152,7 @@ void Run::schedule_traffic() {
     set.first_port = r.first_port;
     set.rate = traffic::parse_rate(g.rate);
     set.sizes = traffic::SizeDistribution::parse(g.size);
-    set.warmup = r.first ? kWarmup : Duration{0};
+    set.warmup = kWarmup;
     set.duration = of(r.length);
     set.echo = g.direction == scenario::Direction::kBoth;
     set.grace = kGrace;

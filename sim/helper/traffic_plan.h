@@ -14,7 +14,7 @@ struct TrafficRun {
   size_t group = 0;
   scenario::Millis start{0};
   scenario::Millis length{0};
-  bool first = false;  // warms the flows up (their handshakes) before counting
+  bool first = false;  // the group's first run (its flows' first handshakes)
   uint16_t first_port = 0;
 };
 
