@@ -526,7 +526,17 @@ void Connection::lose_path(ConnectionHost& host, Time now, PathLoss cause) {
   const EngineConfig& config = host.config();
   const bool keep_flow = role_ == Role::kClient || (opened_to_host_ && peer_kind_ == PeerKind::kPhantasm &&
                                                      session_ != 0 && config.session_hold > Duration::zero());
-  if (!keep_flow) {
+  // A client whose application is about to idle out anyway (the server's idle RST can arrive
+  // just before our own deadline) closes instead of opening a connection it would tear down.
+  const bool idling_out =
+      role_ == Role::kClient && now - last_datagram_ >= config.idle_timeout - config.keepalive_interval;
+  if (!keep_flow || idling_out) {
+    if (idling_out) {
+      // Never a RST in answer to a RST: close as reset (no reply), report it as the idle end.
+      close(host, cause == PathLoss::kReset ? CloseReason::kResetByPeer : CloseReason::kIdle);
+      close_reason_ = CloseReason::kIdle;
+      return;
+    }
     if (cause == PathLoss::kReset) {
       close(host, CloseReason::kResetByPeer);
     } else {
