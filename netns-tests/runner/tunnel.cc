@@ -30,6 +30,9 @@ TunnelCommands tunnel_commands(const TunnelSpec& t, const std::string& server_ad
 }
 )";
   if (t.kind == TunnelKind::kPhantasm) {
+    if (t.threads > 0) {
+      for (auto* argv : {&c.client, &c.server}) argv->insert(argv->end(), {"--threads", std::to_string(t.threads)});
+    }
     c.client_ready = "Listening on UDP";
     c.server_ready = "Listening on 4567";
   }

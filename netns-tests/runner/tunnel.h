@@ -16,6 +16,7 @@ struct TunnelSpec {
   std::string name;  // "phantasm", "phantun", "udp2raw"
   std::string client_binary;
   std::string server_binary;  // udp2raw: the same binary
+  unsigned threads = 0;       // Phantasm: --threads for both daemons (0: their default)
 };
 
 inline constexpr uint16_t kTunnelPort = 4567;
