@@ -105,6 +105,16 @@ void apply_box(const Topology& topo, size_t i, const scenario::Middlebox& box, s
     both_iptables(node, {"-t", "raw", "-A", "PREROUTING", "-p", "tcp", "-j", "NFQUEUE", "--queue-num",
                          std::to_string(*relay_queue)});
   }
+  if (relay_queue && !box.firewall && !box.nat) {
+    // A box that only hosts models is no firewall: its own conntrack would track the packets
+    // half before and half after a rewrite (an ISN rewriter's seq one way, ack the other) or
+    // its own injected resets, and count INVALIDs no real box of that kind has.
+    must_run_in(node.ns, {"nft", "-f", "-"}, R"(table inet phx_notrack {
+  chain pre { type filter hook prerouting priority -300; notrack; }
+  chain out { type filter hook output priority -300; notrack; }
+}
+)");
+  }
   if (box.firewall) apply_firewall(node, *box.firewall);
   if (box.nat) apply_nat(node, *box.nat, box.nat->ports, topo.address(i + 1, 1), topo.address(i + 1, 1));
   if (box.strip_options && box.strip_options->via == scenario::Realisation::kKernel) {
