@@ -110,6 +110,11 @@ class Daemon {
 
     EngineConfig& c = engine_;
     c.role = options_.role;
+    c.compat = options_.compat;
+    c.keepalive_interval = options_.keepalive_interval;
+    c.dead_after = options_.dead_after;
+    c.phantun_dead_after = options_.phantun_dead_after;
+    c.rst_unknown = options_.rst_unknown;
     if (client) {
       c.local_v4 = options_.tun_peer4;
       c.local_v6 = options_.tun_peer6;
@@ -181,7 +186,10 @@ class Daemon {
       s.tun_packet_max = options_.mtu;
       s.max_payload = max_payload_;
       s.epoch = epoch_;
-      s.udp.reuse_port = threads_ > 1;
+      // The server's per-flow sockets are connected and autobound: with SO_REUSEPORT the kernel
+      // lets two of them share one ephemeral port (same uid), and --remote's replies to that
+      // port then reach whichever socket the reuseport group picks, i.e. the wrong flow.
+      s.udp.reuse_port = false;
       s.index = i;
       s.steering = steering;
       s.null_engine = options_.null_engine;
