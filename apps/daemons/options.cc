@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <iostream>
 
 #ifndef PHANTASM_VERSION
@@ -33,7 +34,7 @@ struct TunTexts {
 
 // Options both daemons share; returns the options that conflict with --ipv4-only.
 void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& handshake,
-                unsigned& stats_seconds) {
+                unsigned& stats_seconds, std::string& compat) {
   app.add_option("-r,--remote", o.remote_text,
                  o.role == Role::kClient ? "Phantasm/Phantun server, HOST:PORT (resolved once)"
                                          : "UDP server to forward to, HOST:PORT (resolved once)")
@@ -72,6 +73,30 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
   app.add_option("--stats-interval", stats_seconds,
                  "Seconds between stats lines (0: only on SIGUSR1)")
       ->capture_default_str();
+  app.add_option("--compat", compat,
+                 "What the far end is: auto (Phantun until it proves to be Phantasm), phantun "
+                 "(never send Phantasm's hello or probes), phantasm (require it)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "phantun", "phantasm"}, CLI::ignore_case));
+  app.add_option("--keepalive", o.keepalive_interval,
+                 "Seconds of silence from the peer before a keepalive probe (refreshes NAT and "
+                 "conntrack state; well under conntrack's 300 s UNACK timeout)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  app.add_option("--dead-after", o.dead_after,
+                 "Seconds without an answer from a Phantasm peer before the path counts as dead "
+                 "(the client then reconnects on a new port)")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 3600));
+  app.add_option("--phantun-dead-after", o.phantun_dead_after,
+                 "With a Phantun peer (which never answers probes): seconds of inbound silence "
+                 "while datagrams go out before the path counts as dead; 0 disables (one-way "
+                 "flows)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+  app.add_flag("--no-rst-unknown{false}", o.rst_unknown,
+               "Drop segments for unknown connections silently instead of answering RST+ACK "
+               "(rate-limited otherwise)");
   // Hidden (no group): `phantasm bench` measures the host I/O ceiling with it; not a tunnel.
   app.add_flag("--null-engine", o.null_engine)->group("");
   app.set_version_flag("-V,--version", std::string("phantasm ") + PHANTASM_VERSION);
@@ -81,7 +106,7 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
 }
 
 ParseResult finish(CLI::App& app, int argc, char** argv, DaemonOptions& o, const TunTexts& tun,
-                   const std::string& handshake, unsigned stats_seconds) {
+                   const std::string& handshake, unsigned stats_seconds, const std::string& compat) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -98,6 +123,16 @@ ParseResult finish(CLI::App& app, int argc, char** argv, DaemonOptions& o, const
     std::cerr << o.program << ": error: --tun-local and --tun-peer must differ\n";
     return 2;
   }
+  if (o.keepalive_interval >= o.dead_after) {
+    std::cerr << o.program << ": error: --keepalive (" << o.keepalive_interval.count()
+              << " s) must be shorter than --dead-after (" << o.dead_after.count() << " s)\n";
+    return 2;
+  }
+  std::string kind = compat;
+  for (char& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  o.compat = kind == "phantun" ? Compat::kPhantun
+             : kind == "phantasm" ? Compat::kPhantasm
+                                  : Compat::kAuto;
   if (!handshake.empty()) o.handshake_packet_path = handshake;
   o.stats_interval = std::chrono::seconds(stats_seconds);
   return o;
@@ -124,8 +159,9 @@ ParseResult parse_client_options(int argc, char** argv) {
             return {};
           },
           "IP:PORT"));
-  add_common(app, o, tun, handshake, stats_seconds);
-  auto result = finish(app, argc, argv, o, tun, handshake, stats_seconds);
+  std::string compat = "auto";
+  add_common(app, o, tun, handshake, stats_seconds, compat);
+  auto result = finish(app, argc, argv, o, tun, handshake, stats_seconds, compat);
   if (auto* options = std::get_if<DaemonOptions>(&result)) {
     options->client_local = SocketAddress::parse(local_text);
   }
@@ -144,8 +180,9 @@ ParseResult parse_server_options(int argc, char** argv) {
   app.add_option("-l,--local", o.server_ports, "Fake-TCP port to listen on (repeat for several)")
       ->required()
       ->check(CLI::Range(1, 65535));
-  add_common(app, o, tun, handshake, stats_seconds);
-  return finish(app, argc, argv, o, tun, handshake, stats_seconds);
+  std::string compat = "auto";
+  add_common(app, o, tun, handshake, stats_seconds, compat);
+  return finish(app, argc, argv, o, tun, handshake, stats_seconds, compat);
 }
 
 }  // namespace phantasm::daemons

@@ -34,6 +34,13 @@ struct DaemonOptions {
   uint32_t mtu = 1500;
   unsigned threads = 0;  // 0: one worker per CPU the process may run on
   std::chrono::seconds stats_interval{60};
+  // Liveness and peer kinds (engine/endpoint/config.h has the reasoning behind the defaults).
+  Compat compat = Compat::kAuto;
+  std::chrono::seconds keepalive_interval{10};
+  std::chrono::seconds dead_after{30};
+  std::chrono::seconds phantun_dead_after{60};  // 0: never judge a Phantun peer's path dead
+  bool rst_unknown = true;  // --no-rst-unknown: segments for unknown tuples get no RST+ACK
+
   bool null_engine = false;  // hidden: the engine replaced by a header prepend (benchmarks only)
 };
 

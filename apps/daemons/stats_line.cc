@@ -19,6 +19,7 @@ void accumulate(linux_host::WorkerSnapshot& a, const linux_host::WorkerSnapshot&
   t.resets_received += e.resets_received;
   t.resets_sent += e.resets_sent;
   t.unknown_rsts_suppressed += e.unknown_rsts_suppressed;
+  t.phantasm_peers += e.phantasm_peers;
   t.traffic += e.traffic;
   t.drops += e.drops;
   a.host += b.host;
@@ -33,12 +34,12 @@ std::string format_stats(const linux_host::WorkerSnapshot& s,
   std::string line = fmt::format(
       "stats: flows {} (half-open {}, opened {}, closed {}) | udp->tcp {} datagrams {} B | "
       "tcp->udp {} datagrams {} B | tun read {} written {} | udp in {} out {} | "
-      "resets in {} out {} | pure acks in {} out {} | handoffs {}",
+      "resets in {} out {} | pure acks in {} out {} | phantasm peers {} | handoffs {}",
       s.flows, s.half_open, e.flows_opened, e.flows_closed, e.traffic.datagrams_sent,
       e.traffic.bytes_sent, e.traffic.datagrams_delivered, e.traffic.bytes_delivered,
       h.tun_packets_read, h.tun_packets_written, h.udp_datagrams_received, h.udp_datagrams_sent,
       e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent,
-      h.handoffs);
+      e.phantasm_peers, h.handoffs);
   // Losses, named: the engine's drop reasons, then the host's and the kernel's.
   std::string drops;
   for (size_t i = 0; i < kDropReasonCount; ++i) {

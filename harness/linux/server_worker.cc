@@ -92,7 +92,9 @@ void ServerWorker::flow_opened(FlowId flow, const FlowInfo& info) {
   if (flow.slot >= sockets_.size()) sockets_.resize(flow.slot + 1);
   if (sockets_[flow.slot]) retire(std::move(sockets_[flow.slot]));
   sockets_[flow.slot] = std::move(socket);
-  spdlog::info("Connection from {} established", info.tuple.remote.to_string());
+  auto snapshot = endpoint().flow(flow);
+  spdlog::info("Connection from {} established (peer: {})", info.tuple.remote.to_string(),
+               snapshot ? to_string(snapshot->peer_kind) : "?");
 }
 
 void ServerWorker::flow_closed(FlowId flow, CloseReason reason) {

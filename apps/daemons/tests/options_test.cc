@@ -88,6 +88,31 @@ TEST(Options, Ipv4OnlyConflictsWithExplicitIpv6Addresses) {
   EXPECT_TRUE(std::get<DaemonOptions>(r).ipv4_only);
 }
 
+TEST(Options, LivenessAndPeerKind) {
+  auto d = parse(Role::kClient, {"-l", "127.0.0.1:1", "-r", "h:1"});
+  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(d));
+  EXPECT_EQ(std::get<DaemonOptions>(d).compat, Compat::kAuto);
+  EXPECT_EQ(std::get<DaemonOptions>(d).keepalive_interval.count(), 10);
+  EXPECT_EQ(std::get<DaemonOptions>(d).dead_after.count(), 30);
+  EXPECT_TRUE(std::get<DaemonOptions>(d).rst_unknown);
+
+  auto r = parse(Role::kServer, {"-l", "1", "-r", "h:1", "--compat", "Phantun", "--keepalive", "5",
+                                 "--dead-after", "12", "--phantun-dead-after", "0",
+                                 "--no-rst-unknown"});
+  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(r));
+  const auto& o = std::get<DaemonOptions>(r);
+  EXPECT_EQ(o.compat, Compat::kPhantun);
+  EXPECT_EQ(o.keepalive_interval.count(), 5);
+  EXPECT_EQ(o.dead_after.count(), 12);
+  EXPECT_EQ(o.phantun_dead_after.count(), 0);
+  EXPECT_FALSE(o.rst_unknown);
+
+  EXPECT_EQ(status_of(parse(Role::kClient, {"-l", "127.0.0.1:1", "-r", "h:1", "--compat", "tcp"})), 2);
+  EXPECT_EQ(status_of(parse(Role::kClient, {"-l", "127.0.0.1:1", "-r", "h:1", "--keepalive", "0"})), 2);
+  // A keepalive no shorter than the dead-path time would declare every quiet path dead.
+  EXPECT_EQ(status_of(parse(Role::kClient, {"-l", "127.0.0.1:1", "-r", "h:1", "--keepalive", "30"})), 2);
+}
+
 TEST(Options, HelpAndVersionExitZero) {
   EXPECT_EQ(status_of(parse(Role::kClient, {"--help"})), 0);
   EXPECT_EQ(status_of(parse(Role::kServer, {"-V"})), 0);
