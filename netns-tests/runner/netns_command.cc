@@ -47,6 +47,7 @@ int run_command(int argc, char** argv) {
   std::string client_bin = sibling_daemon("phantasm-client"), server_bin = sibling_daemon("phantasm-server");
   bool quick = false, keep = false, all = false, pcap = false, no_capture = false;
   unsigned threads = 0;
+  std::vector<std::string> client_args, server_args;
   app.add_option("files", files, "scenario files");
   auto* all_opt = app.add_flag("--all", all, "every scenario of the catalogue directory (--dir)");
   app.add_option("--dir", all_dir, "catalogue directory for --all")->needs(all_opt);
@@ -60,6 +61,11 @@ int run_command(int argc, char** argv) {
   app.add_option("--server-bin", server_bin, "phantasm-server to test");
   app.add_flag("--keep-logs", keep, "keep every run's logs (runs not as expected always keep theirs)");
   app.add_option("--threads", threads, "Phantasm daemons' worker threads (default: theirs)");
+  app.add_option("--client-arg", client_args,
+                 "one more option for phantasm-client (repeat; e.g. --client-arg=--compat=phantun)")
+      ->allow_extra_args(false);
+  app.add_option("--server-arg", server_args, "one more option for phantasm-server (repeat)")
+      ->allow_extra_args(false);
   app.add_flag("--pcap", pcap, "keep the captured packets (pcap files per namespace and link) and conntrack -E event logs with the logs");
   app.add_flag("--no-capture", no_capture, "no libpcap checks or per-flow timing (recovery from the probe only)");
   CLI11_PARSE(app, argc, argv);
@@ -86,9 +92,10 @@ int run_command(int argc, char** argv) {
     std::fprintf(stderr, "netns run: no scenario to run (give files or --all)\n");
     return 2;
   }
-  std::vector<TunnelSpec> tunnels = {{TunnelKind::kPhantasm, "phantasm", client_bin, server_bin, threads}};
-  if (!phantun_client.empty()) tunnels.push_back({TunnelKind::kPhantun, "phantun", phantun_client, phantun_server});
-  if (!udp2raw.empty()) tunnels.push_back({TunnelKind::kUdp2raw, "udp2raw", udp2raw, udp2raw});
+  std::vector<TunnelSpec> tunnels = {
+      {TunnelKind::kPhantasm, "phantasm", client_bin, server_bin, threads, client_args, server_args}};
+  if (!phantun_client.empty()) tunnels.push_back({TunnelKind::kPhantun, "phantun", phantun_client, phantun_server, 0, {}, {}});
+  if (!udp2raw.empty()) tunnels.push_back({TunnelKind::kUdp2raw, "udp2raw", udp2raw, udp2raw, 0, {}, {}});
 
   std::vector<RunResult> runs;
   bool all_as_expected = true;

@@ -33,6 +33,8 @@ TunnelCommands tunnel_commands(const TunnelSpec& t, const std::string& server_ad
     if (t.threads > 0) {
       for (auto* argv : {&c.client, &c.server}) argv->insert(argv->end(), {"--threads", std::to_string(t.threads)});
     }
+    c.client.insert(c.client.end(), t.client_args.begin(), t.client_args.end());
+    c.server.insert(c.server.end(), t.server_args.begin(), t.server_args.end());
     c.client_ready = "Listening on UDP";
     c.server_ready = "Listening on 4567";
   }

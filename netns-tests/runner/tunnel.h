@@ -17,6 +17,10 @@ struct TunnelSpec {
   std::string client_binary;
   std::string server_binary;  // udp2raw: the same binary
   unsigned threads = 0;       // Phantasm: --threads for both daemons (0: their default)
+  // Phantasm: more options for the client and the server daemon (e.g. --compat phantun, to
+  // measure how a Phantun-kind peer fares in the same scenario).
+  std::vector<std::string> client_args;
+  std::vector<std::string> server_args;
 };
 
 inline constexpr uint16_t kTunnelPort = 4567;
