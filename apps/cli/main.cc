@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "apps/cli/demo_command.h"
+#include "apps/cli/status_command.h"
 #include "bench/netns/bench_command.h"
 #include "harness/traffic/udpgen_cli.h"
 #include "netns-tests/runner/netns_command.h"
@@ -26,6 +27,8 @@ int run_help(int argc, char** argv);
 constexpr Subcommand kSubcommands[] = {
     {"demo", "UDP over fake TCP between two engines on an in-memory wire, with counts and a packet trace",
      phantasm::cli::run_demo},
+    {"status", "flows and counters of a running phantasm-client/-server (its control socket); --json",
+     phantasm::cli::run_status_command},
     {"udpgen", "UDP load generator and sink: counts lost, corrupted, duplicated datagrams; throughput", udpgen_main},
     {"netns", "run scenarios (scenarios/*.yaml) in network namespaces: verdict table, traversal matrix", phantasm::netns::run_netns_command},
     {"sim", "run scenarios (scenarios/*.yaml) in ns-3: same verdicts, pcaps, cross-check with netns", phantasm::sim::run_sim_command},

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -22,13 +23,20 @@
 #include <tuple>
 #include <vector>
 
+#include "apps/daemons/auto_rules.h"
+#include "apps/daemons/control_socket.h"
 #include "apps/daemons/self_check.h"
 #include "apps/daemons/stats_line.h"
+#include "apps/daemons/status_report.h"
 #include "harness/linux/client_worker.h"
 #include "harness/linux/server_worker.h"
 #include "harness/linux/setup_error.h"
 #include "harness/linux/socket_address.h"
 #include "harness/linux/tun_device.h"
+
+#ifndef PHANTASM_VERSION
+#define PHANTASM_VERSION "unknown"
+#endif
 
 namespace phantasm::daemons {
 namespace {
@@ -170,6 +178,16 @@ class Daemon {
                              options_.tun_peer6.to_string()
                        : std::string(),
                  options_.mtu, tun_->queue_count());
+    if (options_.auto_rules) {
+      AutoRulesSpec rules;
+      rules.role = options_.role;
+      rules.tun = tun_->name();
+      rules.ipv6 = ipv6_;
+      rules.peer4 = options_.tun_peer4;
+      rules.peer6 = options_.tun_peer6;
+      rules.ports = options_.server_ports;
+      auto_rules_.emplace(std::move(rules));
+    }
     run_self_check({&options_, ipv6_, tun_->name()});
 
     const auto steering =
@@ -205,6 +223,7 @@ class Daemon {
     std::vector<linux_host::Worker*> peers;
     for (auto& slot : workers_) peers.push_back(slot->worker.get());
     for (auto& slot : workers_) slot->worker->set_peers(peers);
+    open_control_socket();
     if (client) {
       spdlog::info("Listening on UDP {}", options_.client_local->to_string());
     } else {
@@ -247,6 +266,46 @@ class Daemon {
 
   std::vector<linux_host::WorkerSnapshot> snapshots() {
     return on_workers([](linux_host::Worker& w) { return w.snapshot(); });
+  }
+
+  // The status socket. An explicit --control PATH that cannot be used stops the daemon; the
+  // default path only warns (a user without write access to /run, or a daemon with the same
+  // TUN name in another network namespace, still gets its tunnel).
+  void open_control_socket() {
+    if (options_.control_path == "none") return;
+    const bool chosen = !options_.control_path.empty();
+    std::string path =
+        chosen ? options_.control_path : default_control_path(options_.program, tun_->name());
+    try {
+      control_socket_.emplace(control_, path,
+                              [this](std::string_view request) { return answer(request); });
+      spdlog::info("Control socket {} (phantasm status --socket {})", path, path);
+    } catch (const SetupError& e) {
+      if (chosen) throw;
+      spdlog::error("{}; running without a control socket (--control PATH to choose one)",
+                    e.what());
+    }
+  }
+
+  // A request on the control socket (on the control thread).
+  std::string answer(std::string_view request) {
+    if (!request.empty() && request != "status") {
+      return nlohmann::json{{"error", "unknown request '" + std::string(request) +
+                                          "' (this daemon answers 'status')"}}
+          .dump();
+    }
+    StatusInputs in;
+    in.program = options_.program;
+    in.version = PHANTASM_VERSION;
+    in.role = options_.role;
+    in.tun = tun_->name();
+    in.pid = static_cast<long>(::getpid());
+    in.now = Time{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - epoch_)};
+    in.workers = on_workers([](linux_host::Worker& w) {
+      return WorkerStatus{w.snapshot(), w.flows()};
+    });
+    in.tun_link = netlink_->link_stats(tun_->ifindex());
+    return status_json(in).dump();
   }
 
   linux_host::WorkerSnapshot total() {
@@ -301,7 +360,10 @@ class Daemon {
     workers_.clear();
     std::string name = tun_->name();
     tun_->close();
-    spdlog::info("TUN device {} removed; exiting", name);
+    spdlog::info("TUN device {} removed", name);
+    if (auto_rules_) auto_rules_->remove();
+    if (control_socket_) control_socket_->close();
+    spdlog::info("exiting");
     return failed_ ? 1 : 0;
   }
 
@@ -317,6 +379,9 @@ class Daemon {
   boost::asio::io_context control_{1};
   std::vector<std::unique_ptr<WorkerSlot>> workers_;
   std::atomic<bool> failed_{false};
+  // After control_ (destroyed before it) and the TUN (its rules are removed after it goes).
+  std::optional<AutoRules> auto_rules_;
+  std::optional<ControlSocket> control_socket_;
 };
 
 }  // namespace

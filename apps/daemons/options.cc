@@ -97,12 +97,29 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
   app.add_flag("--no-rst-unknown{false}", o.rst_unknown,
                "Drop segments for unknown connections silently instead of answering RST+ACK "
                "(rate-limited otherwise)");
+  app.add_option("--control", o.control_path,
+                 "Unix socket for `phantasm status` (default /run/phantasm/<program>-<tun>.sock, "
+                 "directory created 0750; 'none' disables)")
+      ->check([](const std::string& text) -> std::string {
+        return text.empty() ? "the path is empty (use 'none' to disable)" : std::string();
+      });
+  app.add_flag("--auto-rules", o.auto_rules,
+               o.role == Role::kClient
+                   ? "Set net.ipv4.ip_forward=1 (IPv6 forwarding too when the TUN has IPv6) and "
+                     "add nftables table inet phantasm_<tun>: masquerade of the TUN's traffic, "
+                     "forward accept for the TUN; the table is removed on exit (and a leftover "
+                     "one replaced at start)"
+                   : "Set net.ipv4.ip_forward=1 (IPv6 forwarding too unless -4) and add nftables "
+                     "table inet phantasm_<tun>: DNAT of the --local port(s) to --tun-peer "
+                     "(--tun-peer6), forward accept for the TUN; the table is removed on exit "
+                     "(and a leftover one replaced at start)");
   // Hidden (no group): `phantasm bench` measures the host I/O ceiling with it; not a tunnel.
   app.add_flag("--null-engine", o.null_engine)->group("");
   app.set_version_flag("-V,--version", std::string("phantasm ") + PHANTASM_VERSION);
   app.footer(
       "Log level: PHANTASM_LOG (or RUST_LOG) = error|warn|info|debug|trace (default info).\n"
-      "Needs root or CAP_NET_ADMIN. SIGUSR1 logs a stats line.");
+      "Needs root or CAP_NET_ADMIN. SIGUSR1 logs a stats line; `phantasm status` shows the\n"
+      "flows and counters of a running daemon (over --control).");
 }
 
 ParseResult finish(CLI::App& app, int argc, char** argv, DaemonOptions& o, const TunTexts& tun,

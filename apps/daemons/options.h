@@ -41,6 +41,11 @@ struct DaemonOptions {
   std::chrono::seconds phantun_dead_after{60};  // 0: never judge a Phantun peer's path dead
   bool rst_unknown = true;  // --no-rst-unknown: segments for unknown tuples get no RST+ACK
 
+  // Operator experience (issue 7). control_path: the status socket; empty: the default
+  // /run/phantasm/<program>-<tun>.sock (chosen once the TUN has its name); "none": no socket.
+  std::string control_path;
+  bool auto_rules = false;  // --auto-rules: forwarding sysctls and table inet phantasm_<tun>
+
   bool null_engine = false;  // hidden: the engine replaced by a header prepend (benchmarks only)
 };
 

@@ -27,27 +27,17 @@ void accumulate(linux_host::WorkerSnapshot& a, const linux_host::WorkerSnapshot&
   a.half_open += b.half_open;
 }
 
-std::string format_stats(const linux_host::WorkerSnapshot& s,
-                         const std::optional<linux_host::LinkStats>& tun) {
+std::vector<std::pair<std::string_view, uint64_t>> named_drops(
+    const linux_host::WorkerSnapshot& s, const std::optional<linux_host::LinkStats>& tun) {
   const auto& e = s.engine;
   const auto& h = s.host;
-  std::string line = fmt::format(
-      "stats: flows {} (half-open {}, opened {}, closed {}) | udp->tcp {} datagrams {} B | "
-      "tcp->udp {} datagrams {} B | tun read {} written {} | udp in {} out {} | "
-      "resets in {} out {} | pure acks in {} out {} | phantasm peers {} | handoffs {}",
-      s.flows, s.half_open, e.flows_opened, e.flows_closed, e.traffic.datagrams_sent,
-      e.traffic.bytes_sent, e.traffic.datagrams_delivered, e.traffic.bytes_delivered,
-      h.tun_packets_read, h.tun_packets_written, h.udp_datagrams_received, h.udp_datagrams_sent,
-      e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent,
-      e.phantasm_peers, h.handoffs);
-  // Losses, named: the engine's drop reasons, then the host's and the kernel's.
-  std::string drops;
+  std::vector<std::pair<std::string_view, uint64_t>> drops;
   for (size_t i = 0; i < kDropReasonCount; ++i) {
     auto reason = static_cast<DropReason>(i);
-    if (e.drops[reason] > 0) drops += fmt::format(" {}={}", to_string(reason), e.drops[reason]);
+    if (e.drops[reason] > 0) drops.emplace_back(to_string(reason), e.drops[reason]);
   }
-  auto add = [&drops](const char* name, uint64_t value) {
-    if (value > 0) drops += fmt::format(" {}={}", name, value);
+  auto add = [&drops](std::string_view name, uint64_t value) {
+    if (value > 0) drops.emplace_back(name, value);
   };
   add("udp_truncated", h.udp_truncated);
   add("udp_rxq_overflow", h.udp_kernel_drops);
@@ -64,6 +54,25 @@ std::string format_stats(const linux_host::WorkerSnapshot& s,
     add("tun_tx_dropped", tun->tx_dropped);
     add("tun_rx_dropped", tun->rx_dropped);
   }
+  return drops;
+}
+
+std::string format_stats(const linux_host::WorkerSnapshot& s,
+                         const std::optional<linux_host::LinkStats>& tun) {
+  const auto& e = s.engine;
+  const auto& h = s.host;
+  std::string line = fmt::format(
+      "stats: flows {} (half-open {}, opened {}, closed {}) | udp->tcp {} datagrams {} B | "
+      "tcp->udp {} datagrams {} B | tun read {} written {} | udp in {} out {} | "
+      "resets in {} out {} | pure acks in {} out {} | phantasm peers {} | handoffs {}",
+      s.flows, s.half_open, e.flows_opened, e.flows_closed, e.traffic.datagrams_sent,
+      e.traffic.bytes_sent, e.traffic.datagrams_delivered, e.traffic.bytes_delivered,
+      h.tun_packets_read, h.tun_packets_written, h.udp_datagrams_received, h.udp_datagrams_sent,
+      e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent,
+      e.phantasm_peers, h.handoffs);
+  // Losses, named: the engine's drop reasons, then the host's and the kernel's.
+  std::string drops;
+  for (const auto& [name, value] : named_drops(s, tun)) drops += fmt::format(" {}={}", name, value);
   line += " | drops:";
   line += drops.empty() ? std::string(" none") : drops;
   return line;
