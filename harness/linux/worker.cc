@@ -180,8 +180,26 @@ void Worker::rearm_timer() {
     timer_armed_for_ = Time::never();
     Time t = now();
     endpoint_.on_timer(t);
+    report_handshake_failures(t);
     finish_batch(t);
   });
+}
+
+void Worker::report_handshake_failures(Time t) {
+  const uint64_t failed = endpoint_.counters().handshakes_failed;
+  if (failed == handshakes_failed_reported_ || t < handshake_warning_after_) return;
+  const EngineConfig& c = endpoint_.config();
+  if (c.role == Role::kClient) {
+    spdlog::warn("{} handshake(s) with {} got no answer after {} SYN(s); the flows retry with "
+                 "backoff (up to {} s) and count what they cannot carry as handshake-failed",
+                 failed - handshakes_failed_reported_, c.remote.to_string(), c.handshake_attempts,
+                 std::chrono::duration_cast<std::chrono::seconds>(c.reconnect_backoff_max).count());
+  } else {
+    spdlog::warn("{} handshake(s) from clients never completed (no ACK after {} SYN-ACK(s))",
+                 failed - handshakes_failed_reported_, c.handshake_attempts);
+  }
+  handshakes_failed_reported_ = failed;
+  handshake_warning_after_ = t + std::chrono::seconds(10);
 }
 
 }  // namespace phantasm::linux_host

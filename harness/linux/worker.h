@@ -96,6 +96,9 @@ class Worker : public EngineSink {
   void receive_handoff(const std::vector<uint8_t>& packet);
   void flush_sends();
   void rearm_timer();
+  // Handshakes that got no answer leave no flow event while the client keeps retrying: say so
+  // in the log, at most every 10 s, with the count since the last line.
+  void report_handshake_failures(Time now);
 
   boost::asio::io_context& io_;
   WorkerSettings settings_;
@@ -121,6 +124,9 @@ class Worker : public EngineSink {
 
   boost::asio::steady_timer timer_;
   Time timer_armed_for_ = Time::never();
+
+  uint64_t handshakes_failed_reported_ = 0;
+  Time handshake_warning_after_ = Time::zero();
 };
 
 }  // namespace phantasm::linux_host
