@@ -11,7 +11,8 @@
 #     counts what it could not deliver, and the flows carry everything again once it is back.
 #  3. a remote that does not answer: the client's handshake fails with a log line, its queued
 #     datagrams are counted, and it keeps serving (then exits 0 on SIGTERM); a remote that does
-#     not resolve is a one-line error and exit status 1.
+#     not resolve is a one-line error and exit status 1; a --remote name that moves from a dead
+#     address to the server's is followed (re-resolved, then a reconnection).
 #  4. the server's TUN device deleted under it: a log line and exit status 1, within 5 s.
 #
 #   faults.sh CLIENT_BIN SERVER_BIN PHANTASM_BIN
@@ -159,6 +160,29 @@ rc=$?
 [[ $rc -eq 1 ]] && grep -q "cannot resolve" "$WORK/noresolve.log" &&
   pass "unresolvable remote: exit 1, '$(grep -o 'cannot resolve.*' "$WORK/noresolve.log" | head -1)'" ||
   fail "unresolvable remote: exit $rc: $(tail -1 "$WORK/noresolve.log")"
+
+# ---- 3b. the server's name moves to another address ----------------------------------------------
+log "3b. --remote by name: the name moves from a dead address to the server"
+echo "10.90.3.9 phx-server.test" >"$WORK/hosts"
+PHANTASM_LOG=info start moving "$NS_C" unshare --mount --propagation private bash -c \
+  'mount --bind "$1" /etc/hosts && shift && exec "$@"' phx-hosts "$WORK/hosts" \
+  "$CLIENT_BIN" -l 127.0.0.1:1400 -r phx-server.test:4567 --tun pcm --tun-local 192.168.211.1 \
+  --tun-peer 192.168.211.2 --resolve-interval 1
+moving_pid=$PID
+wait_for 10 grep -q "Listening on UDP" "$WORK/moving.log" || fail "client by name did not start"
+in_c "$PHANTASM" udpgen send --target 127.0.0.1:1400 --bind 127.0.0.1:43000 --count 3 --rate 100pps -q \
+  >/dev/null 2>&1
+wait_for 10 grep -q "got no answer" "$WORK/moving.log" || fail "no failed handshake towards the dead address"
+echo "10.90.2.2 phx-server.test" >"$WORK/hosts"
+t0=$SECONDS
+if wait_for 5 grep -q "now resolves to 10.90.2.2:4567" "$WORK/moving.log" &&
+  in_c "$PHANTASM" udpgen send --target 127.0.0.1:1400 --bind 127.0.0.1:43000 --count 200 \
+    --rate 1kpps --echo --warmup 40s --grace 3s --expect-lossless -q >"$WORK/moved.txt" 2>&1; then
+  pass "the flow followed the name to its new address: 200 datagrams echoed intact, $((SECONDS - t0)) s after the change"
+else
+  fail "after the name moved: $(grep -E 'resolves|closed' "$WORK/moving.log" | tail -2) $(tail -2 "$WORK/moved.txt")"
+fi
+stop "$moving_pid" || fail "client by name: exit status $? after SIGTERM"
 
 # ---- 4. the TUN device deleted under a running server --------------------------------------------
 log "4. server TUN deleted"

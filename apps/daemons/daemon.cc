@@ -99,6 +99,11 @@ class Daemon {
     watch_usr1(usr1);
     boost::asio::steady_timer stats_timer(control_);
     arm_stats(stats_timer);
+    boost::asio::steady_timer resolve_timer(control_);
+    if (options_.role == Role::kClient && options_.resolve_interval.count() > 0 &&
+        !SocketAddress::parse(options_.remote_text)) {
+      arm_resolve(resolve_timer);
+    }
     control_.run();
     return stop_workers();
   }
@@ -340,6 +345,35 @@ class Daemon {
       if (ec) return;
       log_stats(snapshots());
       arm_stats(timer);
+    });
+  }
+
+  // A --remote given by name is resolved again now and then (Phantun resolves it once): a
+  // server whose address moved is found at the next reconnection. Blocking, on the control
+  // thread, which only serves signals, stats and status.
+  void arm_resolve(boost::asio::steady_timer& timer) {
+    timer.expires_after(options_.resolve_interval);
+    timer.async_wait([this, &timer](const boost::system::error_code& ec) {
+      if (ec) return;
+      try {
+        SocketAddress now = linux_host::resolve(options_.remote_text, options_.ipv4_only);
+        if (now.ip.version() != remote_.ip.version()) {
+          spdlog::warn("{} now resolves to {}, of another address family than the TUN was set "
+                       "up for; keeping {}",
+                       options_.remote_text, now.to_string(), remote_.to_string());
+        } else if (!(now == remote_)) {
+          spdlog::info("{} now resolves to {} (was {}): new connections go there",
+                       options_.remote_text, now.to_string(), remote_.to_string());
+          remote_ = now;
+          on_workers([now](linux_host::Worker& w) {
+            w.set_remote(now);
+            return 0;
+          });
+        }
+      } catch (const SetupError& e) {
+        spdlog::warn("{}; keeping {}", e.what(), remote_.to_string());
+      }
+      arm_resolve(timer);
     });
   }
 

@@ -36,7 +36,9 @@ struct TunTexts {
 void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& handshake,
                 unsigned& stats_seconds, std::string& compat) {
   app.add_option("-r,--remote", o.remote_text,
-                 o.role == Role::kClient ? "Phantasm/Phantun server, HOST:PORT (resolved once)"
+                 o.role == Role::kClient ? "Phantasm/Phantun server, HOST:PORT (a name is resolved again "
+                                           "every --resolve-interval; reconnections use the "
+                                           "newest address)"
                                          : "UDP server to forward to, HOST:PORT (resolved once)")
       ->required();
   app.add_option("--tun", o.tun_name, "TUN interface name (default: the kernel picks, e.g. tun0)");
@@ -113,6 +115,13 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
                      "table inet phantasm_<tun>: DNAT of the --local port(s) to --tun-peer "
                      "(--tun-peer6), forward accept for the TUN; the table is removed on exit "
                      "(and a leftover one replaced at start)");
+  if (o.role == Role::kClient) {
+    app.add_option("--resolve-interval", o.resolve_interval,
+                   "Seconds between resolutions of a --remote given by name (0: resolve once, "
+                   "as Phantun does)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 86400));
+  }
   // Hidden (no group): `phantasm bench` measures the host I/O ceiling with it; not a tunnel.
   app.add_flag("--null-engine", o.null_engine)->group("");
   app.set_version_flag("-V,--version", std::string("phantasm ") + PHANTASM_VERSION);

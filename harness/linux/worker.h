@@ -62,6 +62,8 @@ class Worker : public EngineSink {
   void shutdown();
 
   WorkerSnapshot snapshot() const;
+  // Client: where new connections (and reconnections) go from now on. On the worker's thread.
+  void set_remote(const SocketAddress& remote) { endpoint_.set_remote(remote); }
   std::vector<FlowSnapshot> flows() const { return endpoint_.flows(); }
 
  protected:
