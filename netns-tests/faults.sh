@@ -7,6 +7,8 @@
 #     unknown connections, blind RSTs with random sequence numbers on the live flows' tuples
 #     (IPv4), truncated and bad-checksum IPv6. The flows must lose nothing, no flow may reset,
 #     both daemons stay up, and every hostile packet is a named drop in the stats line.
+#  1b. a link narrower than the TUN's MTU: the ICMP fragmentation-needed that comes back is
+#     reported (a warning naming the path MTU, `path mtu` in the stats, icmp-too-big counted).
 #  2. the UDP application behind the server goes away and comes back: the daemon stays up,
 #     counts what it could not deliver, and the flows carry everything again once it is back.
 #  3. a remote that does not answer: the client's handshake fails with a log line, its queued
@@ -121,6 +123,21 @@ resets_in=$(sed -nE 's/.*resets in ([0-9]+) .*/\1/p' <<<"$server_after")
 logged=$(wc -l <"$WORK/server.log")
 [[ $logged -lt 100 ]] && pass "server log stayed short under attack ($logged lines)" ||
   fail "server wrote $logged log lines under attack"
+
+# ---- 1b. a narrower link on the path: ICMP fragmentation needed reaches the client's TUN ---------
+log "1b. the router's server-side link narrowed to MTU 1400"
+ip -n "$NS_R" link set r1 mtu 1400
+in_c "$PHANTASM" udpgen send --target 127.0.0.1:1234 --bind 127.0.0.1:42000 --flows 1 --count 20 \
+  --rate 100pps --size 1420 -q >/dev/null 2>&1
+if wait_for 5 grep -q "ICMP reports a path MTU of 1400" "$WORK/client.log"; then
+  mtu_stats=$(last_stats "$client_pid" "$WORK/client.log")
+  grep -q "path mtu 1400 (ICMP)" <<<"$mtu_stats" && [[ $(drops_named "$mtu_stats" icmp-too-big) -ge 1 ]] &&
+    pass "client reported the path MTU: '$(grep -o 'ICMP reports.*lower --mtu to 1400' "$WORK/client.log" | head -1)', icmp-too-big=$(drops_named "$mtu_stats" icmp-too-big)" ||
+    fail "path MTU not in the stats: $mtu_stats"
+else
+  fail "no path MTU warning: $(tail -2 "$WORK/client.log")"
+fi
+ip -n "$NS_R" link set r1 mtu 1500
 
 # ---- 2. the UDP application goes away and comes back ---------------------------------------------
 log "2. the UDP server behind phantasm-server stops, then returns"

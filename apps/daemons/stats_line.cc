@@ -20,6 +20,10 @@ void accumulate(linux_host::WorkerSnapshot& a, const linux_host::WorkerSnapshot&
   t.resets_sent += e.resets_sent;
   t.unknown_rsts_suppressed += e.unknown_rsts_suppressed;
   t.phantasm_peers += e.phantasm_peers;
+  if (e.path_mtu_reported != 0 &&
+      (t.path_mtu_reported == 0 || e.path_mtu_reported < t.path_mtu_reported)) {
+    t.path_mtu_reported = e.path_mtu_reported;
+  }
   t.traffic += e.traffic;
   t.drops += e.drops;
   a.host += b.host;
@@ -70,6 +74,7 @@ std::string format_stats(const linux_host::WorkerSnapshot& s,
       h.tun_packets_read, h.tun_packets_written, h.udp_datagrams_received, h.udp_datagrams_sent,
       e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent,
       e.phantasm_peers, h.handoffs);
+  if (e.path_mtu_reported != 0) line += fmt::format(" | path mtu {} (ICMP)", e.path_mtu_reported);
   // Losses, named: the engine's drop reasons, then the host's and the kernel's.
   std::string drops;
   for (const auto& [name, value] : named_drops(s, tun)) drops += fmt::format(" {}={}", name, value);

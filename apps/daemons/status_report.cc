@@ -68,6 +68,7 @@ nlohmann::json status_json(const StatusInputs& in) {
       {"pure_acks_in", e.traffic.pure_acks_received},
       {"pure_acks_out", e.traffic.pure_acks_sent},
       {"phantasm_peers", e.phantasm_peers},
+      {"path_mtu_reported", e.path_mtu_reported},
       {"handoffs", h.handoffs},
       {"drops", drops},
   };

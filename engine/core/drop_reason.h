@@ -23,6 +23,7 @@ namespace phantasm {
   X(kIpv6Truncated, "ipv6-truncated", "shorter than its IPv6 header or payload length")        \
   X(kIpv6BadExtension, "ipv6-bad-extension", "truncated or unsupported IPv6 extension header") \
   X(kNotTcp, "not-tcp", "transport protocol is not TCP")                                       \
+  X(kIcmpTooBig, "icmp-too-big", "ICMP fragmentation needed / ICMPv6 packet too big about a TCP packet") \
   X(kBadAddress, "bad-address", "multicast, broadcast or unspecified address")                 \
   /* TCP layer */                                                                               \
   X(kTcpTruncated, "tcp-truncated", "shorter than the TCP header or its data offset")          \

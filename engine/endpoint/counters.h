@@ -57,6 +57,8 @@ struct EndpointCounters {
   uint64_t resets_sent = 0;
   uint64_t unknown_rsts_suppressed = 0;  // rate limit or --no-rst-unknown
   uint64_t phantasm_peers = 0;  // handshakes whose peer proved to be Phantasm
+  // The MTU the last ICMP too-big message reported (0: none arrived, or it named none).
+  uint32_t path_mtu_reported = 0;
   // Totals of the per-connection traffic counters, including closed connections.
   TrafficCounters traffic;
   DropCounters drops;

@@ -7,6 +7,7 @@
 #include "engine/core/rng.h"
 #include "engine/endpoint/connection.h"
 #include "engine/endpoint/flow_table.h"
+#include "engine/wire/icmp.h"
 #include "engine/wire/phantun_segments.h"
 
 namespace phantasm {
@@ -138,6 +139,13 @@ struct Endpoint::Impl final : ConnectionHost {
     stats.packets_received++;
     auto parsed = wire::parse_packet(packet, policy);
     if (!parsed) {
+      if (parsed.error() == DropReason::kNotTcp) {
+        if (auto mtu = wire::packet_too_big_mtu(packet)) {
+          stats.drops.count(DropReason::kIcmpTooBig);
+          if (*mtu != 0) stats.path_mtu_reported = *mtu;
+          return;
+        }
+      }
       stats.drops.count(parsed.error());
       return;
     }

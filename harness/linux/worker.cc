@@ -140,6 +140,7 @@ void Worker::flush_sends() {
 
 void Worker::finish_batch(Time t) {
   flush_sends();
+  report_path_mtu();
   if (!flows_to_close_.empty()) {
     auto closing = std::move(flows_to_close_);
     flows_to_close_.clear();
@@ -183,6 +184,16 @@ void Worker::rearm_timer() {
     report_handshake_failures(t);
     finish_batch(t);
   });
+}
+
+void Worker::report_path_mtu() {
+  const uint32_t mtu = endpoint_.counters().path_mtu_reported;
+  if (mtu == 0 || mtu == path_mtu_warned_) return;
+  path_mtu_warned_ = mtu;
+  if (mtu >= settings_.tun_packet_max) return;
+  spdlog::warn("ICMP reports a path MTU of {} bytes, below the TUN's {}: datagrams over {} bytes "
+               "(IPv6: {}) are lost on the way; lower --mtu to {} (counted as icmp-too-big)",
+               mtu, settings_.tun_packet_max, mtu > 40 ? mtu - 40 : 0, mtu > 60 ? mtu - 60 : 0, mtu);
 }
 
 void Worker::report_handshake_failures(Time t) {

@@ -101,6 +101,8 @@ class Worker : public EngineSink {
   // Handshakes that got no answer leave no flow event while the client keeps retrying: say so
   // in the log, at most every 10 s, with the count since the last line.
   void report_handshake_failures(Time now);
+  // An ICMP too-big naming a path MTU below the TUN's: warned once per MTU value.
+  void report_path_mtu();
 
   boost::asio::io_context& io_;
   WorkerSettings settings_;
@@ -128,6 +130,7 @@ class Worker : public EngineSink {
   Time timer_armed_for_ = Time::never();
 
   uint64_t handshakes_failed_reported_ = 0;
+  uint32_t path_mtu_warned_ = 0;
   Time handshake_warning_after_ = Time::zero();
 };
 
