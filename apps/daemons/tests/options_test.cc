@@ -118,5 +118,20 @@ TEST(Options, HelpAndVersionExitZero) {
   EXPECT_EQ(status_of(parse(Role::kServer, {"-V"})), 0);
 }
 
+TEST(Options, ControlSocketAndAutoRules) {
+  auto r = parse(Role::kServer, {"-l", "4567", "-r", "127.0.0.1:1"});
+  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(r));
+  EXPECT_EQ(std::get<DaemonOptions>(r).control_path, "");  // the default path
+  EXPECT_FALSE(std::get<DaemonOptions>(r).auto_rules);
+  r = parse(Role::kClient, {"-l", "127.0.0.1:1", "-r", "h:1", "--auto-rules", "--control", "none"});
+  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(r));
+  EXPECT_EQ(std::get<DaemonOptions>(r).control_path, "none");
+  EXPECT_TRUE(std::get<DaemonOptions>(r).auto_rules);
+  r = parse(Role::kServer, {"-l", "4567", "-r", "127.0.0.1:1", "--control", "/tmp/x.sock"});
+  ASSERT_TRUE(std::holds_alternative<DaemonOptions>(r));
+  EXPECT_EQ(std::get<DaemonOptions>(r).control_path, "/tmp/x.sock");
+  EXPECT_EQ(status_of(parse(Role::kServer, {"-l", "4567", "-r", "127.0.0.1:1", "--control", ""})), 2);
+}
+
 }  // namespace
 }  // namespace phantasm::daemons
