@@ -11,7 +11,9 @@
 # the startup self-check quiet; datagrams echoed end to end, lossless; `phantasm status` (table
 # and --json) on each daemon shows the flow with datagrams both ways and peer kind phantasm;
 # SIGTERM removes the table and the control socket, and `phantasm status` then exits 1; a
-# second daemon on a live control socket exits 1 with a clear error; after SIGKILL the table and
+# second daemon on a live --control socket exits 1 with a clear error (on a live default one it
+# logs the error and runs without a socket); without --socket, `phantasm status` finds the only
+# socket in /run/phantasm (when no other daemon has one there); after SIGKILL the table and
 # a stale socket stay, a restart replaces both (a log line says so) and there is one table.
 #
 #   status_auto_rules.sh CLIENT_BIN SERVER_BIN PHANTASM_BIN
@@ -192,6 +194,30 @@ forget "$PID"
 [[ $rc -eq 1 ]] && grep -q "is in use" "$WORK/server2.log" && [[ -S $SOCK_S ]] &&
   pass "a second daemon on a live control socket exits 1: $(grep -o 'control socket .* in use[^(]*' "$WORK/server2.log")" ||
   fail "second daemon on a live socket: exit $rc, $(tail -1 "$WORK/server2.log")"
+
+# The default path in use (the same TUN name in another namespace): the daemon says so and runs
+# without a socket.
+start client2 "$NS_S" "$CLIENT_BIN" -l 127.0.0.1:1235 -r 10.97.0.2:4567 --tun "$TUN_C" --threads 1
+client2_pid=$PID
+if wait_for 10 grep -q "Listening on UDP" "$WORK/client2.log" &&
+   grep -q "running without a control socket" "$WORK/client2.log"; then
+  pass "a second daemon on a live default socket runs without one: $(grep -o 'is in use.*' "$WORK/client2.log" | head -1)"
+else
+  fail "second daemon on the live default socket: $(tail -2 "$WORK/client2.log")"
+fi
+stop "$client2_pid" || fail "second client exit status $?"
+check "the first client's socket survived the second" test -S "$SOCK_C"
+
+# Without --socket: the only socket in /run/phantasm (checked only when no other daemon on this
+# host has one there).
+others=$(find /run/phantasm -maxdepth 1 -name '*.sock' ! -path "$SOCK_C" 2>/dev/null | wc -l)
+if [[ $others -eq 0 ]]; then
+  "$PHANTASM" status >"$WORK/status-default.txt" 2>&1 && grep -q "tun $TUN_C" "$WORK/status-default.txt" &&
+    pass "phantasm status without --socket finds the client's socket" ||
+    fail "phantasm status without --socket: $(head -3 "$WORK/status-default.txt")"
+else
+  echo "      (phantasm status without --socket not checked: $others other daemon socket(s) in /run/phantasm)"
+fi
 
 # ---- SIGTERM: rules and sockets gone ----------------------------------------------------------
 stop "$client_pid"; rc=$?
