@@ -6,9 +6,11 @@
 #   client ns (phx7<pid>-c)                          server ns (phx7<pid>-s)
 #   udpgen send -> 127.0.0.1:1234                    udpgen sink --echo 127.0.0.1:7777
 #   phantasm-client --auto-rules   c0 10.97.0.1 ---- s0 10.97.0.2   phantasm-server --auto-rules
+#                                     fd97::1         fd97::2
 #
 # Checks: forwarding on and table inet phantasm_<tun> in each namespace while the daemons run,
-# the startup self-check quiet; datagrams echoed end to end, lossless; `phantasm status` (table
+# the startup self-check quiet; datagrams echoed end to end, lossless, over IPv4 and (a second
+# client) IPv6; `phantasm status` (table
 # and --json) on each daemon shows the flow with datagrams both ways and peer kind phantasm;
 # SIGTERM removes the table and the control socket, and `phantasm status` then exits 1; a
 # second daemon on a live --control socket exits 1 with a clear error (on a live default one it
@@ -99,6 +101,8 @@ ip netns add "$NS_C" && ip netns add "$NS_S" || { fail "creating namespaces"; ex
 ip link add c0 netns "$NS_C" type veth peer name s0 netns "$NS_S"
 ip -n "$NS_C" addr add 10.97.0.1/24 dev c0
 ip -n "$NS_S" addr add 10.97.0.2/24 dev s0
+ip -n "$NS_C" addr add fd97::1/64 dev c0 nodad
+ip -n "$NS_S" addr add fd97::2/64 dev s0 nodad
 for ns in "$NS_C" "$NS_S"; do ip -n "$ns" link set lo up; done
 ip -n "$NS_C" link set c0 up
 ip -n "$NS_S" link set s0 up
@@ -194,6 +198,30 @@ forget "$PID"
 [[ $rc -eq 1 ]] && grep -q "is in use" "$WORK/server2.log" && [[ -S $SOCK_S ]] &&
   pass "a second daemon on a live control socket exits 1: $(grep -o 'control socket .* in use[^(]*' "$WORK/server2.log")" ||
   fail "second daemon on a live socket: exit $rc, $(tail -1 "$WORK/server2.log")"
+
+# IPv6: a second client to the server's IPv6 address; its table masquerades fcc8::2, the
+# server's DNATs to fcc9::2, and both namespaces forward IPv6.
+TUN_6="phx7d$$"
+start client6 "$NS_C" "$CLIENT_BIN" -l 127.0.0.1:1236 -r "[fd97::2]:4567" --tun "$TUN_6" --threads 1 \
+  --auto-rules --control "$WORK/client6.sock"
+client6_pid=$PID
+if wait_for 10 grep -q "Listening on UDP" "$WORK/client6.log"; then
+  [[ $(sysctl_in "$NS_C" net/ipv6/conf/all/forwarding) == 1 ]] &&
+    pass "IPv6 client: IPv6 forwarding on" || fail "IPv6 client: IPv6 forwarding off"
+  ip netns exec "$NS_C" "$PHANTASM" udpgen send --target 127.0.0.1:1236 --bind 127.0.0.1:41000 \
+    --flows 1 --count 1 --rate 100pps --echo --grace 5s -q >"$WORK/prime6.txt" 2>&1
+  ip netns exec "$NS_C" "$PHANTASM" udpgen send --target 127.0.0.1:1236 --bind 127.0.0.1:41000 \
+    --flows 1 --count 500 --rate 1kpps --echo --grace 3s --expect-lossless -q >"$WORK/send6.txt" 2>&1 &&
+    pass "IPv6: 500 datagrams echoed end to end, lossless (--auto-rules only)" ||
+    fail "IPv6: udpgen: $(tail -2 "$WORK/send6.txt")"
+  "$PHANTASM" status --socket "$WORK/client6.sock" --json 2>/dev/null |
+    python3 -c 'import json,sys; f=json.load(sys.stdin)["flows"]; sys.exit(0 if f and f[0]["remote"]=="[fd97::2]:4567" and f[0]["peer_kind"]=="phantasm" and f[0]["tcp_to_udp"]["datagrams"]>0 else 1)' &&
+    pass "IPv6: phantasm status shows the flow to [fd97::2]:4567" || fail "IPv6: status does not show the flow"
+else
+  fail "IPv6 client did not start: $(tail -3 "$WORK/client6.log")"
+fi
+stop "$client6_pid" || fail "IPv6 client exit status $?"
+check "IPv6 client: table inet phantasm_$TUN_6 removed" bash -c "! ip netns exec $NS_C nft list table inet phantasm_$TUN_6"
 
 # The default path in use (the same TUN name in another namespace): the daemon says so and runs
 # without a socket.
