@@ -10,8 +10,8 @@
 #
 # Checks: forwarding on and table inet phantasm_<tun> in each namespace while the daemons run,
 # the startup self-check quiet; datagrams echoed end to end, lossless, over IPv4 and (a second
-# client) IPv6; `phantasm status` (table
-# and --json) on each daemon shows the flow with datagrams both ways and peer kind phantasm;
+# client) IPv6; `phantasm status` (table and --json) on each daemon shows the flow with
+# datagrams both ways and peer kind phantasm;
 # SIGTERM removes the table and the control socket, and `phantasm status` then exits 1; a
 # second daemon on a live --control socket exits 1 with a clear error (on a live default one it
 # logs the error and runs without a socket); without --socket, `phantasm status` finds the only
