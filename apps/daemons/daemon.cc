@@ -252,20 +252,29 @@ class Daemon {
     }
   }
 
-  // Runs `fn(worker)` on every worker's thread and waits for the results.
+  // Runs `fn(worker)` on every worker's thread and waits for the results. A worker that does not
+  // answer within 2 s (its thread died or hangs) is left out and named in the log, so that the
+  // control thread never blocks on it: it still has to see SIGTERM and the failed worker's stop.
   template <typename Fn>
   auto on_workers(Fn fn) {
     using R = decltype(fn(std::declval<linux_host::Worker&>()));
+    auto shared_fn = std::make_shared<Fn>(std::move(fn));
     std::vector<std::future<R>> futures;
     for (auto& slot : workers_) {
-      auto task = std::make_shared<std::packaged_task<R()>>([&fn, w = slot->worker.get()] {
-        return fn(*w);
+      auto task = std::make_shared<std::packaged_task<R()>>([shared_fn, w = slot->worker.get()] {
+        return (*shared_fn)(*w);
       });
       futures.push_back(task->get_future());
       boost::asio::post(slot->io, [task] { (*task)(); });
     }
     std::vector<R> results;
-    for (auto& f : futures) results.push_back(f.get());
+    for (size_t i = 0; i < futures.size(); ++i) {
+      if (futures[i].wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+        spdlog::error("worker {} did not answer within 2 s; its counters are left out", i);
+        continue;
+      }
+      results.push_back(futures[i].get());
+    }
     return results;
   }
 
