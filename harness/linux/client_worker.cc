@@ -75,15 +75,16 @@ void ClientWorker::flow_opened(FlowId flow, const FlowInfo& info) {
   if (!info.udp_peer) return;
   if (flow.slot >= peers_.size()) peers_.resize(flow.slot + 1);
   peers_[flow.slot] = Peer{flow, to_sockaddr(*info.udp_peer), current_local_};
-  spdlog::info("New UDP client from {}: fake TCP {}", info.udp_peer->to_string(),
-               info.tuple.to_string());
+  log_limited(spdlog::level::info, "New UDP client", "New UDP client from {}: fake TCP {}",
+              info.udp_peer->to_string(), info.tuple.to_string());
 }
 
 void ClientWorker::flow_closed(FlowId flow, CloseReason reason) {
   if (Peer* peer = find(flow)) {
     auto address = from_sockaddr(peer->address.storage, peer->address.length);
-    spdlog::info("Flow for UDP client {} closed: {}", address ? address->to_string() : "?",
-                 to_string(reason));
+    log_limited(spdlog::level::info, "Flow for UDP client closed",
+                "Flow for UDP client {} closed: {}", address ? address->to_string() : "?",
+                to_string(reason));
     peers_[flow.slot].reset();
   }
 }

@@ -76,8 +76,9 @@ void ServerWorker::flow_opened(FlowId flow, const FlowInfo& info) {
   if (!fd.valid()) {
     ++host_counters().socket_open_failures;
     if (error == EMFILE || error == ENFILE) ++host_counters().emfile;
-    spdlog::warn("Connection from {}: cannot open a UDP socket to {}: {}; closing it",
-                 info.tuple.remote.to_string(), remote_.to_string(), std::strerror(error));
+    log_limited(spdlog::level::warn, "Connection: cannot open a UDP socket",
+                "Connection from {}: cannot open a UDP socket to {}: {}; closing it",
+                info.tuple.remote.to_string(), remote_.to_string(), std::strerror(error));
     close_flow_later(flow);
     return;
   }
@@ -93,14 +94,16 @@ void ServerWorker::flow_opened(FlowId flow, const FlowInfo& info) {
   if (sockets_[flow.slot]) retire(std::move(sockets_[flow.slot]));
   sockets_[flow.slot] = std::move(socket);
   auto snapshot = endpoint().flow(flow);
-  spdlog::info("Connection from {} established (peer: {})", info.tuple.remote.to_string(),
-               snapshot ? to_string(snapshot->peer_kind) : "?");
+  log_limited(spdlog::level::info, "Connection established",
+              "Connection from {} established (peer: {})", info.tuple.remote.to_string(),
+              snapshot ? to_string(snapshot->peer_kind) : "?");
 }
 
 void ServerWorker::flow_closed(FlowId flow, CloseReason reason) {
   FlowSocket* socket = find(flow);
   if (socket == nullptr) return;
-  spdlog::info("Fake TCP connection {} closed: {}", socket->tuple.to_string(), to_string(reason));
+  log_limited(spdlog::level::info, "Fake TCP connection closed", "Fake TCP connection {} closed: {}",
+              socket->tuple.to_string(), to_string(reason));
   retire(std::move(sockets_[flow.slot]));
 }
 

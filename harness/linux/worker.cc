@@ -29,7 +29,8 @@ Worker::Worker(boost::asio::io_context& io, WorkerSettings settings)
       tun_watch_(io, settings_.tun_fd, [this] { return drain_tun(); }),
       udp_batch_(settings_.batch, settings_.max_payload),
       send_queue_(settings_.batch),
-      timer_(io) {
+      timer_(io),
+      log_timer_(io) {
   if (settings_.null_engine) null_engine_ = std::make_unique<NullEngine>(settings_.engine, *this);
 }
 
@@ -47,6 +48,25 @@ void Worker::shutdown() {
   endpoint_.close_all(t);
   flush_sends();
   timer_.cancel();
+  log_timer_.cancel();
+  for (const auto& summary : log_limiter_.take_all()) {
+    spdlog::log(static_cast<spdlog::level::level_enum>(summary.tag), "{}", summary.text());
+  }
+}
+
+void Worker::log_summaries(std::chrono::steady_clock::time_point t) {
+  for (const auto& summary : log_limiter_.take_summaries(t)) {
+    spdlog::log(static_cast<spdlog::level::level_enum>(summary.tag), "{}", summary.text());
+  }
+  auto due = log_limiter_.next_summary_due();
+  if (!due || (log_timer_armed_for_ && *log_timer_armed_for_ <= *due)) return;
+  log_timer_armed_for_ = due;
+  log_timer_.expires_at(*due);
+  log_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed earlier, or shut down
+    log_timer_armed_for_.reset();
+    log_summaries(std::chrono::steady_clock::now());
+  });
 }
 
 WorkerSnapshot Worker::snapshot() const {

@@ -12,6 +12,8 @@
 #include <span>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -19,6 +21,7 @@
 #include "harness/linux/datagram_batch.h"
 #include "harness/linux/flow_steering.h"
 #include "harness/linux/host_counters.h"
+#include "harness/linux/log_limiter.h"
 #include "harness/linux/null_engine.h"
 #include "harness/linux/read_watch.h"
 #include "harness/linux/udp_socket.h"
@@ -88,6 +91,17 @@ class Worker : public EngineSink {
   void count_truncated(size_t i);
   // Feeds SO_RXQ_OVFL into the counters.
   void count_kernel_drops(KernelDropTracker& tracker, const ReceiveOutcome& outcome);
+  // A log line that a flow storm could repeat thousands of times a second: at most 10 per
+  // `key` per 10 s from this worker, then one summary line with the count (log_limiter.h).
+  template <typename... Args>
+  void log_limited(spdlog::level::level_enum level, std::string_view key,
+                   spdlog::format_string_t<Args...> format, Args&&... args) {
+    if (!spdlog::should_log(level)) return;
+    const auto t = std::chrono::steady_clock::now();
+    const bool allowed = log_limiter_.allow(key, t, static_cast<int>(level));
+    log_summaries(t);
+    if (allowed) spdlog::log(level, format, std::forward<Args>(args)...);
+  }
 
  private:
   void send_packet(std::span<const uint8_t> packet) override;
@@ -103,6 +117,8 @@ class Worker : public EngineSink {
   void report_handshake_failures(Time now);
   // An ICMP too-big naming a path MTU below the TUN's: warned once per MTU value.
   void report_path_mtu();
+  // Logs the limiter's due summaries and arms log_timer_ for the next one.
+  void log_summaries(std::chrono::steady_clock::time_point now);
 
   boost::asio::io_context& io_;
   WorkerSettings settings_;
@@ -128,6 +144,10 @@ class Worker : public EngineSink {
 
   boost::asio::steady_timer timer_;
   Time timer_armed_for_ = Time::never();
+
+  LogLimiter log_limiter_;
+  boost::asio::steady_timer log_timer_;
+  std::optional<std::chrono::steady_clock::time_point> log_timer_armed_for_;
 
   uint64_t handshakes_failed_reported_ = 0;
   uint32_t path_mtu_warned_ = 0;
