@@ -25,6 +25,7 @@
 
 #include "apps/daemons/auto_rules.h"
 #include "apps/daemons/control_socket.h"
+#include "apps/daemons/route_guard.h"
 #include "apps/daemons/self_check.h"
 #include "apps/daemons/stats_line.h"
 #include "apps/daemons/status_report.h"
@@ -183,6 +184,10 @@ class Daemon {
                              options_.tun_peer6.to_string()
                        : std::string(),
                  options_.mtu, tun_->queue_count());
+    if (client) {
+      route_guard_.emplace(*netlink_, tun_->ifindex(), options_.pin_route);
+      route_guard_->check(remote_.ip);
+    }
     if (options_.auto_rules) {
       AutoRulesSpec rules;
       rules.role = options_.role;
@@ -374,6 +379,7 @@ class Daemon {
           spdlog::info("{} now resolves to {} (was {}): new connections go there",
                        options_.remote_text, now.to_string(), remote_.to_string());
           remote_ = now;
+          if (route_guard_) route_guard_->check(now.ip);
           on_workers([now](linux_host::Worker& w) {
             w.set_remote(now);
             return 0;
@@ -404,6 +410,7 @@ class Daemon {
     std::string name = tun_->name();
     tun_->close();
     spdlog::info("TUN device {} removed", name);
+    if (route_guard_) route_guard_->unpin();
     if (auto_rules_) auto_rules_->remove();
     if (control_socket_) control_socket_->close();
     spdlog::info("exiting");
@@ -418,6 +425,7 @@ class Daemon {
   EngineConfig engine_;
   std::optional<linux_host::TunDevice> tun_;
   std::optional<linux_host::RtNetlink> netlink_;
+  std::optional<RouteGuard> route_guard_;  // uses netlink_: declared (so destroyed) after it
   std::chrono::steady_clock::time_point epoch_;
   boost::asio::io_context control_{1};
   std::vector<std::unique_ptr<WorkerSlot>> workers_;

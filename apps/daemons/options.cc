@@ -121,6 +121,10 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
                    "as Phantun does)")
         ->capture_default_str()
         ->check(CLI::Range(0, 86400));
+    app.add_flag("--pin-route", o.pin_route,
+                 "When the route to --remote goes into a tunnel (WireGuard with AllowedIPs "
+                 "0.0.0.0/0, this TUN...), add a host route to it via the main table's uplink "
+                 "(removed on exit); without it the client only warns");
   }
   // Hidden (no group): `phantasm bench` measures the host I/O ceiling with it; not a tunnel.
   app.add_flag("--null-engine", o.null_engine)->group("");

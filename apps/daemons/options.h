@@ -46,6 +46,7 @@ struct DaemonOptions {
   // /run/phantasm/<program>-<tun>.sock (chosen once the TUN has its name); "none": no socket.
   std::string control_path;
   bool auto_rules = false;  // --auto-rules: forwarding sysctls and table inet phantasm_<tun>
+  bool pin_route = false;   // client --pin-route: a host route to --remote outside tunnels
 
   bool null_engine = false;  // hidden: the engine replaced by a header prepend (benchmarks only)
 };

@@ -72,6 +72,79 @@ void for_each_message(std::span<const uint8_t> datagram, Visit&& visit) {
   }
 }
 
+// Calls visit(type, payload) for each attribute in `bytes` from `offset`; false on a malformed
+// attribute.
+template <typename Visit>
+bool for_each_attribute(std::span<const uint8_t> bytes, size_t offset, Visit&& visit) {
+  while (offset + sizeof(rtattr) <= bytes.size()) {
+    rtattr attr;
+    std::memcpy(&attr, bytes.data() + offset, sizeof attr);
+    if (attr.rta_len < sizeof attr || offset + attr.rta_len > bytes.size()) return false;
+    visit(attr.rta_type, bytes.subspan(offset + RTA_LENGTH(0), attr.rta_len - RTA_LENGTH(0)));
+    offset += align4(attr.rta_len);
+  }
+  return true;
+}
+
+uint32_t read_u32(std::span<const uint8_t> payload) {
+  uint32_t value = 0;
+  if (payload.size() >= sizeof value) std::memcpy(&value, payload.data(), sizeof value);
+  return value;
+}
+
+// An RTM_NEWROUTE message as a Route; nothing when it is malformed.
+std::optional<Route> parse_route(std::span<const uint8_t> bytes) {
+  if (bytes.size() < NLMSG_HDRLEN + sizeof(rtmsg)) return std::nullopt;
+  rtmsg header;
+  std::memcpy(&header, bytes.data() + NLMSG_HDRLEN, sizeof header);
+  if (header.rtm_family != AF_INET && header.rtm_family != AF_INET6) return std::nullopt;
+  const IpVersion version = header.rtm_family == AF_INET ? IpVersion::kV4 : IpVersion::kV6;
+  const size_t address_size = version == IpVersion::kV4 ? 4 : 16;
+  Route route;
+  route.destination = IpAddress::from_bytes(version, std::array<uint8_t, 16>{});
+  route.prefix_length = header.rtm_dst_len;
+  route.table = header.rtm_table;
+  route.type = header.rtm_type;
+  bool ok = for_each_attribute(bytes, NLMSG_HDRLEN + align4(sizeof(rtmsg)),
+                               [&](uint16_t type, std::span<const uint8_t> payload) {
+    switch (type) {
+      case RTA_DST:
+        if (payload.size() == address_size) route.destination = IpAddress::from_bytes(version, payload);
+        break;
+      case RTA_GATEWAY:
+        if (payload.size() == address_size) route.gateway = IpAddress::from_bytes(version, payload);
+        break;
+      case RTA_OIF: route.oif = static_cast<int>(read_u32(payload)); break;
+      case RTA_TABLE: route.table = read_u32(payload); break;
+      case RTA_PRIORITY: route.priority = read_u32(payload); break;
+      default: break;
+    }
+  });
+  if (!ok) return std::nullopt;
+  return route;
+}
+
+std::vector<uint8_t> host_route_message(uint16_t type, uint16_t flags,
+                                        const IpAddress& destination,
+                                        const std::optional<IpAddress>& gateway, int oif,
+                                        uint32_t table) {
+  MessageBuilder builder(type, flags);
+  rtmsg info{};
+  info.rtm_family = static_cast<uint8_t>(destination.is_v4() ? AF_INET : AF_INET6);
+  info.rtm_dst_len = static_cast<uint8_t>(destination.is_v4() ? 32 : 128);
+  info.rtm_table = static_cast<uint8_t>(table < 256 ? table : RT_TABLE_UNSPEC);
+  info.rtm_protocol = RTPROT_STATIC;
+  info.rtm_scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  info.rtm_type = RTN_UNICAST;
+  builder.add_struct(info);
+  builder.add_attribute(RTA_DST, destination.bytes());
+  if (gateway) builder.add_attribute(RTA_GATEWAY, gateway->bytes());
+  const uint32_t out = static_cast<uint32_t>(oif);
+  builder.add_attribute(RTA_OIF, as_bytes_of(out));
+  builder.add_attribute(RTA_TABLE, as_bytes_of(table));
+  return builder.finish();
+}
+
 }  // namespace
 
 RtNetlink::RtNetlink() {
@@ -238,6 +311,111 @@ std::optional<LinkStats> RtNetlink::link_stats(int ifindex) {
     offset += align4(attr.rta_len);
   }
   return std::nullopt;
+}
+
+std::vector<std::vector<uint8_t>> RtNetlink::dump(std::vector<uint8_t>& message,
+                                                   uint16_t reply_type) {
+  std::vector<std::vector<uint8_t>> found;
+  uint32_t seq = stamp(message);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd_.get(), message.data(), message.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof kernel) < 0) {
+    return found;
+  }
+  std::vector<uint8_t> reply(32768);
+  for (;;) {
+    ssize_t n = ::recv(fd_.get(), reply.data(), reply.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return found;
+    }
+    bool done = false;
+    for_each_message(std::span<const uint8_t>(reply.data(), static_cast<size_t>(n)),
+                     [&](const nlmsghdr& header, std::span<const uint8_t> bytes) {
+                       if (header.nlmsg_seq != seq) return true;
+                       if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) {
+                         done = true;
+                         return false;
+                       }
+                       if (header.nlmsg_type == reply_type) found.emplace_back(bytes.begin(), bytes.end());
+                       return true;
+                     });
+    if (done || n == 0) return found;
+  }
+}
+
+std::optional<Route> RtNetlink::route_to(const IpAddress& destination) {
+  MessageBuilder builder(RTM_GETROUTE, 0);
+  rtmsg info{};
+  info.rtm_family = static_cast<uint8_t>(destination.is_v4() ? AF_INET : AF_INET6);
+  info.rtm_dst_len = static_cast<uint8_t>(destination.is_v4() ? 32 : 128);
+  builder.add_struct(info);
+  builder.add_attribute(RTA_DST, destination.bytes());
+  auto message = builder.finish();
+  auto reply = query(message, RTM_NEWROUTE);
+  if (!reply) return std::nullopt;
+  auto route = parse_route(*reply);
+  if (route) route->destination = destination;
+  return route;
+}
+
+std::vector<Route> RtNetlink::routes(uint32_t table, bool ipv6) {
+  MessageBuilder builder(RTM_GETROUTE, NLM_F_DUMP);
+  rtmsg info{};
+  info.rtm_family = static_cast<uint8_t>(ipv6 ? AF_INET6 : AF_INET);
+  builder.add_struct(info);
+  auto message = builder.finish();
+  std::vector<Route> result;
+  for (const auto& bytes : dump(message, RTM_NEWROUTE)) {
+    auto route = parse_route(bytes);
+    if (route && route->table == table && route->type == RTN_UNICAST) result.push_back(*route);
+  }
+  return result;
+}
+
+std::optional<LinkInfo> RtNetlink::link_info(int ifindex) {
+  MessageBuilder builder(RTM_GETLINK, 0);
+  ifinfomsg info{};
+  info.ifi_family = AF_UNSPEC;
+  info.ifi_index = ifindex;
+  builder.add_struct(info);
+  auto message = builder.finish();
+  auto reply = query(message, RTM_NEWLINK);
+  if (!reply || reply->size() < NLMSG_HDRLEN + sizeof(ifinfomsg)) return std::nullopt;
+  ifinfomsg header;
+  std::memcpy(&header, reply->data() + NLMSG_HDRLEN, sizeof header);
+  LinkInfo link;
+  link.type = header.ifi_type;
+  auto text = [](std::span<const uint8_t> payload) {
+    std::string value(payload.begin(), payload.end());
+    if (auto nul = value.find('\0'); nul != std::string::npos) value.resize(nul);
+    return value;
+  };
+  bool ok = for_each_attribute(*reply, NLMSG_HDRLEN + align4(sizeof(ifinfomsg)),
+                               [&](uint16_t type, std::span<const uint8_t> payload) {
+    if (type == IFLA_IFNAME) link.name = text(payload);
+    if ((type & NLA_TYPE_MASK) == IFLA_LINKINFO) {
+      for_each_attribute(payload, 0, [&](uint16_t inner, std::span<const uint8_t> value) {
+        if (inner == IFLA_INFO_KIND) link.kind = text(value);
+      });
+    }
+  });
+  if (!ok) return std::nullopt;
+  return link;
+}
+
+int RtNetlink::add_host_route(const IpAddress& destination, const std::optional<IpAddress>& gateway,
+                              int oif, uint32_t table) {
+  auto message = host_route_message(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+                                     destination, gateway, oif, table);
+  return transact(message);
+}
+
+int RtNetlink::delete_host_route(const IpAddress& destination,
+                                 const std::optional<IpAddress>& gateway, int oif, uint32_t table) {
+  auto message = host_route_message(RTM_DELROUTE, NLM_F_ACK, destination, gateway, oif, table);
+  return transact(message);
 }
 
 }  // namespace phantasm::linux_host
