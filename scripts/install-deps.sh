@@ -15,6 +15,7 @@ PACKAGES=(
   # network namespaces, firewalls, traffic
   iproute2 nftables iptables conntrack ethtool iperf3 tcpdump libcap2-bin python3
   python3-matplotlib  # phantasm report's charts (Debian's /usr/bin/python3)
+  help2man            # man pages from --help at build time (skipped when missing)
 )
 
 check_only=0
