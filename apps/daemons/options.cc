@@ -132,7 +132,10 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
   app.footer(
       "Log level: PHANTASM_LOG (or RUST_LOG) = error|warn|info|debug|trace (default info).\n"
       "Needs root or CAP_NET_ADMIN. SIGUSR1 logs a stats line; `phantasm status` shows the\n"
-      "flows and counters of a running daemon (over --control).");
+      "flows and counters of a running daemon (over --control).\n"
+      "Exit status: 0 stopped by SIGINT/SIGTERM, or --help/--version; 1 setup failed (the\n"
+      "remote does not resolve, no /dev/net/tun or no permission for it, an address in use...)\n"
+      "or a worker failed; 2 bad option.");
 }
 
 ParseResult finish(CLI::App& app, int argc, char** argv, DaemonOptions& o, const TunTexts& tun,
