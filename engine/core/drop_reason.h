@@ -23,7 +23,6 @@ namespace phantasm {
   X(kIpv6Truncated, "ipv6-truncated", "shorter than its IPv6 header or payload length")        \
   X(kIpv6BadExtension, "ipv6-bad-extension", "truncated or unsupported IPv6 extension header") \
   X(kNotTcp, "not-tcp", "transport protocol is not TCP")                                       \
-  X(kIcmpTooBig, "icmp-too-big", "ICMP fragmentation needed / ICMPv6 packet too big about a TCP packet") \
   X(kBadAddress, "bad-address", "multicast, broadcast or unspecified address")                 \
   /* TCP layer */                                                                               \
   X(kTcpTruncated, "tcp-truncated", "shorter than the TCP header or its data offset")          \
@@ -33,6 +32,7 @@ namespace phantasm {
   X(kTcpBadFlags, "tcp-bad-flags", "flag combination no TCP sends (none, SYN+FIN, SYN+RST...)") \
   X(kTcpBadPort, "tcp-bad-port", "source or destination port 0")                               \
   /* engine */                                                                                  \
+  X(kIcmpTooBig, "icmp-too-big", "ICMP fragmentation needed / ICMPv6 packet too big about a TCP packet") \
   X(kNoConnection, "no-connection", "segment for an unknown 4-tuple")                          \
   X(kNotListening, "not-listening", "SYN to a port the server does not listen on")             \
   X(kUnexpectedSegment, "unexpected-segment", "segment the connection's state cannot use")    \
