@@ -20,6 +20,7 @@ void accumulate(linux_host::WorkerSnapshot& a, const linux_host::WorkerSnapshot&
   t.resets_sent += e.resets_sent;
   t.unknown_rsts_suppressed += e.unknown_rsts_suppressed;
   t.phantasm_peers += e.phantasm_peers;
+  t.timer_stalls += e.timer_stalls;
   if (e.path_mtu_reported != 0 &&
       (t.path_mtu_reported == 0 || e.path_mtu_reported < t.path_mtu_reported)) {
     t.path_mtu_reported = e.path_mtu_reported;
@@ -75,6 +76,7 @@ std::string format_stats(const linux_host::WorkerSnapshot& s,
       e.resets_received, e.resets_sent, e.traffic.pure_acks_received, e.traffic.pure_acks_sent,
       e.phantasm_peers, h.handoffs);
   if (e.path_mtu_reported != 0) line += fmt::format(" | path mtu {} (ICMP)", e.path_mtu_reported);
+  if (e.timer_stalls != 0) line += fmt::format(" | timer stalls {} (a bug: please report)", e.timer_stalls);
   // Losses, named: the engine's drop reasons, then the host's and the kernel's.
   std::string drops;
   for (const auto& [name, value] : named_drops(s, tun)) drops += fmt::format(" {}={}", name, value);

@@ -455,8 +455,11 @@ bool Connection::path_dead(const EngineConfig& config, Time now) const {
   if (peer_kind_ == PeerKind::kPhantasm) return now - last_inbound_ >= config.dead_after;
   if (config.phantun_dead_after == Duration::zero()) return false;
   // Only silence while we send counts: a Phantun peer is quiet whenever its application is.
-  return now - last_inbound_ >= config.phantun_dead_after && !last_datagram_sent_.is_never() &&
-         last_datagram_sent_ > last_inbound_ && now - last_datagram_sent_ < config.phantun_dead_after;
+  // What we sent after the last inbound segment went unanswered for the whole time. (Exactly
+  // the condition dead_deadline() schedules: a timer that fires late must still find it true,
+  // or the deadline stays in the past.)
+  return !last_datagram_sent_.is_never() && last_datagram_sent_ > last_inbound_ &&
+         now - last_inbound_ >= config.phantun_dead_after;
 }
 
 Time Connection::dead_deadline(const EngineConfig& config) const {

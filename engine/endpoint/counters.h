@@ -59,6 +59,9 @@ struct EndpointCounters {
   uint64_t phantasm_peers = 0;  // handshakes whose peer proved to be Phantasm
   // The MTU the last ICMP too-big message reported (0: none arrived, or it named none).
   uint32_t path_mtu_reported = 0;
+  // Connections whose timer left their deadline in the past (an engine bug, never expected):
+  // re-armed 1 ms later instead of spinning. The fuzzer fails on any.
+  uint64_t timer_stalls = 0;
   // Totals of the per-connection traffic counters, including closed connections.
   TrafficCounters traffic;
   DropCounters drops;

@@ -280,6 +280,23 @@ struct Endpoint::Impl final : ConnectionHost {
       if (!conn || conn->queued_deadline != e.at) continue;  // stale entry
       conn->queued_deadline = Time::never();
       conn->on_timer(*this, now);
+      // A timer may make something due at once (an immediate reconnect): run it again, a few
+      // times at most. A deadline that stays in the past is a bug in a connection's timer
+      // logic; re-queued as it is, it would keep this loop (and the host's thread) spinning.
+      bool stalled = false;
+      for (int pass = 1; !conn->closed() && conn->deadline(cfg) <= now; ++pass) {
+        if (pass == 8) {
+          stalled = true;
+          break;
+        }
+        conn->on_timer(*this, now);
+      }
+      if (stalled) {
+        stats.timer_stalls++;
+        table.sync_half_open(*conn);
+        timers.schedule(*conn, now + std::chrono::milliseconds(1));
+        continue;
+      }
       settle(*conn);
     }
   }

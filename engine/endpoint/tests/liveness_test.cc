@@ -196,6 +196,32 @@ TEST(DeadPath, PhantunPeerSilenceWithoutTrafficIsNotDeath) {
   EXPECT_EQ(p.client->flow_count(), 1u);
 }
 
+// Found by fuzz_engine: the dead-path deadline came due, but a timer that fired a moment late
+// (after the last datagram was 60 s old) found the path "not dead", left the deadline in the past
+// and spun forever in on_timer. A late timer must judge as the punctual one would have.
+TEST(DeadPath, PhantunPeerSilenceJudgedAlsoByALateTimer) {
+  Pair p;
+  p.scfg.compat = Compat::kPhantun;
+  p.build();
+  connect(p);
+  p.server->on_udp_datagram(p.server_flow(), Datagram(std::string("reply")).buffer(), p.now);
+  p.pump();  // the client's last inbound segment: now
+  const Time dead_at = p.now + p.ccfg.phantun_dead_after;
+  p.now = p.now + 1ms;
+  p.send_from_app(kAppA, "last words");  // sent just after it, never answered
+  p.csink.take();
+  while (p.client->next_deadline() < dead_at) {  // keepalives, punctually, all unanswered
+    p.now = p.client->next_deadline();
+    p.client->on_timer(p.now);
+  }
+  EXPECT_EQ(p.client->counters().traffic.paths_lost, 0u);
+  p.now = dead_at + 5s;  // the host was busy: the dead-path timer fires 5 s late
+  p.client->on_timer(p.now);
+  EXPECT_EQ(p.client->counters().traffic.paths_lost, 1u);
+  EXPECT_EQ(p.client->counters().timer_stalls, 0u);
+  EXPECT_GT(p.client->next_deadline(), p.now);
+}
+
 TEST(DeadPath, ServerHoldsAPhantasmClientsFlowThenGivesUp) {
   Pair p;
   const FlowId server_flow = connect(p);
