@@ -288,14 +288,18 @@ void RtNetlink::add_peer_address(int ifindex, const IpAddress& local, const IpAd
   }
 }
 
-std::optional<LinkStats> RtNetlink::link_stats(int ifindex) {
+std::optional<std::vector<uint8_t>> RtNetlink::get_link(int ifindex) {
   MessageBuilder builder(RTM_GETLINK, 0);
   ifinfomsg info{};
   info.ifi_family = AF_UNSPEC;
   info.ifi_index = ifindex;
   builder.add_struct(info);
   auto message = builder.finish();
-  auto reply = query(message, RTM_NEWLINK);
+  return query(message, RTM_NEWLINK);
+}
+
+std::optional<LinkStats> RtNetlink::link_stats(int ifindex) {
+  auto reply = get_link(ifindex);
   if (!reply) return std::nullopt;
   // Attributes follow the header and the ifinfomsg.
   size_t offset = NLMSG_HDRLEN + align4(sizeof(ifinfomsg));
@@ -375,13 +379,7 @@ std::vector<Route> RtNetlink::routes(uint32_t table, bool ipv6) {
 }
 
 std::optional<LinkInfo> RtNetlink::link_info(int ifindex) {
-  MessageBuilder builder(RTM_GETLINK, 0);
-  ifinfomsg info{};
-  info.ifi_family = AF_UNSPEC;
-  info.ifi_index = ifindex;
-  builder.add_struct(info);
-  auto message = builder.finish();
-  auto reply = query(message, RTM_NEWLINK);
+  auto reply = get_link(ifindex);
   if (!reply || reply->size() < NLMSG_HDRLEN + sizeof(ifinfomsg)) return std::nullopt;
   ifinfomsg header;
   std::memcpy(&header, reply->data() + NLMSG_HDRLEN, sizeof header);

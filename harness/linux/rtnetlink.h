@@ -75,6 +75,8 @@ class RtNetlink {
   int transact(std::vector<uint8_t>& message);
   // Sends one request and returns the first reply of type `reply_type`.
   std::optional<std::vector<uint8_t>> query(std::vector<uint8_t>& message, uint16_t reply_type);
+  // RTM_GETLINK for one link: its RTM_NEWLINK reply.
+  std::optional<std::vector<uint8_t>> get_link(int ifindex);
   // Sends one NLM_F_DUMP request and returns every reply of type `reply_type` until NLMSG_DONE.
   std::vector<std::vector<uint8_t>> dump(std::vector<uint8_t>& message, uint16_t reply_type);
   uint32_t stamp(std::vector<uint8_t>& message);
