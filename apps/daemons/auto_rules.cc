@@ -73,6 +73,9 @@ std::string auto_rules_ruleset(const AutoRulesSpec& spec) {
   out << "table inet " << auto_rules_table(spec.tun) << " {\n"
       << "  chain forward {\n"
       << "    type filter hook forward priority filter; policy accept;\n"
+      // A packet from the TUN that conntrack finds INVALID (a RST for a tuple it already
+      // forgot) skips NAT and would leave with the TUN's private address: drop it here.
+      << "    iifname " << tun << " ct state invalid counter drop\n"
       << "    iifname " << tun << " accept\n"
       << "    oifname " << tun << " accept\n"
       << "  }\n";

@@ -132,6 +132,8 @@ TEST(AutoRules, ClientMasqueradesTheTun) {
   EXPECT_NE(r.find("type nat hook postrouting"), std::string::npos) << r;
   EXPECT_NE(r.find("iifname \"pc4\" masquerade"), std::string::npos) << r;
   EXPECT_NE(r.find("iifname \"pc4\" accept"), std::string::npos) << r;
+  // Nothing INVALID leaves the TUN un-NATed, with its private source address.
+  EXPECT_LT(r.find("iifname \"pc4\" ct state invalid counter drop"), r.find("iifname \"pc4\" accept")) << r;
   EXPECT_NE(r.find("oifname \"pc4\" accept"), std::string::npos) << r;
   EXPECT_EQ(r.find("dnat"), std::string::npos) << r;
 }
