@@ -49,8 +49,10 @@ std::vector<uint8_t> too_big_v6(uint32_t mtu) {
   put16(p, 4, static_cast<uint16_t>(p.size() - 40));
   p[6] = 58;
   p[7] = 64;
-  const auto src = IpAddress::parse("fd00::1")->bytes();
-  const auto dst = IpAddress::parse("fcc9::2")->bytes();
+  const IpAddress src_ip = *IpAddress::parse("fd00::1");
+  const IpAddress dst_ip = *IpAddress::parse("fcc9::2");
+  const auto src = src_ip.bytes();
+  const auto dst = dst_ip.bytes();
   std::copy(src.begin(), src.end(), p.begin() + 8);
   std::copy(dst.begin(), dst.end(), p.begin() + 24);
   p[40] = 2;
