@@ -52,14 +52,19 @@ TEST(FlowSteering, ClientPortSlicesPartitionTheRange) {
   }
 }
 
-TEST(FlowSteering, ServerOwnerIsFixedPerRemoteAndSpreads) {
+TEST(FlowSteering, ServerOwnerFollowsTheRemoteAddressAndSpreadsAddresses) {
   FlowSteering s = FlowSteering::server(2);
-  std::vector<int> per_worker(2, 0);
-  for (uint16_t port = 30000; port < 30200; ++port) {
+  // A client that reconnects from a new port (after a dead path) stays with the worker that holds
+  // its session.
+  const size_t first = s.owner(tcp_packet(false, {198, 51, 100, 9}, 30000, 4567), 0);
+  for (uint16_t port = 30001; port < 30200; ++port) {
     auto p = tcp_packet(false, {198, 51, 100, 9}, port, 4567);
-    size_t owner = s.owner(p, 0);
-    EXPECT_EQ(owner, s.owner(p, 1));  // independent of the reading worker
-    ++per_worker[owner];
+    EXPECT_EQ(s.owner(p, 0), first);
+    EXPECT_EQ(s.owner(p, 1), first);  // independent of the reading worker
+  }
+  std::vector<int> per_worker(2, 0);
+  for (uint8_t host = 1; host < 201; ++host) {
+    ++per_worker[s.owner(tcp_packet(false, {198, 51, 100, host}, 30000, 4567), 0)];
   }
   EXPECT_GT(per_worker[0], 50);
   EXPECT_GT(per_worker[1], 50);
