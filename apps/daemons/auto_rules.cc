@@ -1,23 +1,15 @@
 #include "apps/daemons/auto_rules.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <cctype>
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "harness/linux/run_command.h"
 #include "harness/linux/setup_error.h"
-
-extern char** environ;
 
 namespace phantasm::daemons {
 namespace {
@@ -31,7 +23,7 @@ std::string nft_binary() {
   for (const char* candidate : {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft"}) {
     if (::access(candidate, X_OK) == 0) return candidate;
   }
-  return "nft";  // posix_spawnp searches PATH
+  return "nft";  // looked up in PATH
 }
 
 // Writes "1" to a sysctl; returns what it was before.
@@ -102,62 +94,11 @@ std::string auto_rules_ruleset(const AutoRulesSpec& spec) {
   return out.str();
 }
 
-CommandResult run_nft(const std::vector<std::string>& args, std::string_view input) {
-  CommandResult result;
-  std::array<int, 2> in{-1, -1}, out{-1, -1};
-  if (::pipe2(in.data(), O_CLOEXEC) != 0) return result;
-  if (::pipe2(out.data(), O_CLOEXEC) != 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    return result;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-  const std::string binary = nft_binary();
-  std::vector<std::string> words{binary};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int err = ::posix_spawnp(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(in[0]);
-  ::close(out[1]);
-  if (err != 0) {
-    ::close(in[1]);
-    ::close(out[0]);
-    result.output = "cannot run nft: " + std::string(std::strerror(err)) +
-                    " (the nftables package provides it)";
-    return result;
-  }
-  // The input is a few hundred bytes: it fits the pipe, so writing it all first cannot block on
-  // nft's output.
-  auto old = std::signal(SIGPIPE, SIG_IGN);
-  size_t done = 0;
-  while (done < input.size()) {
-    ssize_t n = ::write(in[1], input.data() + done, input.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  ::close(in[1]);
-  std::signal(SIGPIPE, old);
-  char chunk[4096];
-  for (;;) {
-    ssize_t n = ::read(out[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    result.output.append(chunk, static_cast<size_t>(n));
-  }
-  ::close(out[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+linux_host::CommandResult run_nft(const std::vector<std::string>& args, std::string_view input) {
+  std::vector<std::string> argv{nft_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  linux_host::CommandResult result = linux_host::run_command(argv, input);
+  if (result.status == -1) result.output += " (the nftables package provides nft)";
   result.output = trimmed(std::move(result.output));
   return result;
 }
@@ -175,7 +116,7 @@ AutoRules::AutoRules(AutoRulesSpec spec) : spec_(std::move(spec)), table_(auto_r
   // One transaction: create (a no-op when it exists), delete, define. Either all of it or none.
   const std::string ruleset = auto_rules_ruleset(spec_);
   std::string script = "table inet " + table_ + "\ndelete table inet " + table_ + "\n" + ruleset;
-  CommandResult r = run_nft({"-f", "-"}, script);
+  linux_host::CommandResult r = run_nft({"-f", "-"}, script);
   if (r.status != 0) {
     throw SetupError("--auto-rules: nft could not add table inet " + table_ + ": " +
                      (r.output.empty() ? "exit status " + std::to_string(r.status) : r.output));
@@ -195,7 +136,7 @@ AutoRules::~AutoRules() { remove(); }
 void AutoRules::remove() {
   if (!installed_) return;
   installed_ = false;
-  CommandResult r = run_nft({"delete", "table", "inet", table_});
+  linux_host::CommandResult r = run_nft({"delete", "table", "inet", table_});
   if (r.status == 0) {
     spdlog::info("--auto-rules: removed table inet {}", table_);
   } else {

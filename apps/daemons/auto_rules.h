@@ -17,6 +17,7 @@
 
 #include "engine/endpoint/config.h"
 #include "engine/wire/ip_address.h"
+#include "harness/linux/run_command.h"
 
 namespace phantasm::daemons {
 
@@ -34,12 +35,8 @@ std::string auto_rules_table(std::string_view tun);
 // The table's definition, as `nft -f` reads it.
 std::string auto_rules_ruleset(const AutoRulesSpec& spec);
 
-struct CommandResult {
-  int status = -1;     // exit status; -1: could not run or killed
-  std::string output;  // stdout and stderr
-};
 // Runs nft with `args`, `input` on its stdin.
-CommandResult run_nft(const std::vector<std::string>& args, std::string_view input = {});
+linux_host::CommandResult run_nft(const std::vector<std::string>& args, std::string_view input = {});
 
 class AutoRules {
  public:

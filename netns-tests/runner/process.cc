@@ -40,41 +40,6 @@ int decode_status(int status) {
 
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
-  int in_pipe[2], out_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) < 0 || ::pipe2(out_pipe, O_CLOEXEC) < 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(out_pipe[1], 2);
-    exec_child(argv, {});
-  }
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  // Small inputs (nft scripts): written whole before reading, well within a pipe's buffer
-  // in practice; a writer thread keeps larger ones from deadlocking.
-  std::thread writer([fd = in_pipe[1], &input] {
-    size_t done = 0;
-    while (done < input.size()) {
-      const ssize_t n = ::write(fd, input.data() + done, input.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    ::close(fd);
-  });
-  CommandResult r;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(out_pipe[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
-  ::close(out_pipe[0]);
-  writer.join();
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.status = decode_status(status);
-  return r;
-}
-
 CommandResult run_in(const std::string& ns, const std::vector<std::string>& argv, const std::string& input) {
   return run_command(in_namespace(ns, argv), input);
 }

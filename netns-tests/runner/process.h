@@ -7,15 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/linux/run_command.h"
+
 namespace phantasm::netns {
 
-struct CommandResult {
-  int status = -1;  // exit status; 128 + signal when killed
-  std::string output;  // stdout and stderr together
-};
-
 // Runs argv to completion (stdin from `input`), capturing its output.
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {});
+using linux_host::CommandResult;
+using linux_host::run_command;
 // Same, in namespace `ns` (ip netns exec).
 CommandResult run_in(const std::string& ns, const std::vector<std::string>& argv, const std::string& input = {});
 // Runs it and throws with the output when it fails.
