@@ -15,11 +15,12 @@
 #include <iostream>
 
 #include "apps/cli/status_format.h"
+#include "apps/daemons/control_path.h"
 
 namespace phantasm::cli {
 namespace {
 
-constexpr const char* kDirectory = "/run/phantasm";
+const std::string kDirectory(daemons::kControlDirectory);
 
 struct Answer {
   bool ok = false;

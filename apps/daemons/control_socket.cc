@@ -112,11 +112,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-std::string default_control_path(std::string_view program, std::string_view tun) {
-  return std::string(kControlDirectory) + "/" + std::string(program) + "-" + std::string(tun) +
-         ".sock";
-}
-
 ControlSocket::ControlSocket(boost::asio::io_context& io, std::string path, Handler handler)
     : path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {
   sockaddr_un address = unix_address(path_);

@@ -13,12 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "apps/daemons/control_path.h"
+
 namespace phantasm::daemons {
 
-inline constexpr std::string_view kControlDirectory = "/run/phantasm";
-
-// /run/phantasm/<program>-<tun>.sock
-std::string default_control_path(std::string_view program, std::string_view tun);
 
 class ControlSocket {
  public:
