@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cctype>
 #include <iostream>
 
 #ifndef PHANTASM_VERSION
@@ -79,7 +78,7 @@ void add_common(CLI::App& app, DaemonOptions& o, TunTexts& tun, std::string& han
                  "What the far end is: auto (Phantun until it proves to be Phantasm), phantun "
                  "(never send Phantasm's hello or probes), phantasm (require it)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "phantun", "phantasm"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"auto", "phantun", "phantasm"}, CLI::ignore_case));
   app.add_option("--keepalive", o.keepalive_interval,
                  "Seconds of silence from the peer before a keepalive probe (refreshes NAT and "
                  "conntrack state; well under conntrack's 300 s UNACK timeout)")
@@ -161,11 +160,9 @@ ParseResult finish(CLI::App& app, int argc, char** argv, DaemonOptions& o, const
               << " s) must be shorter than --dead-after (" << o.dead_after.count() << " s)\n";
     return 2;
   }
-  std::string kind = compat;
-  for (char& ch : kind) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  o.compat = kind == "phantun" ? Compat::kPhantun
-             : kind == "phantasm" ? Compat::kPhantasm
-                                  : Compat::kAuto;
+  o.compat = compat == "phantun" ? Compat::kPhantun
+             : compat == "phantasm" ? Compat::kPhantasm
+                                    : Compat::kAuto;
   if (!handshake.empty()) o.handshake_packet_path = handshake;
   o.stats_interval = std::chrono::seconds(stats_seconds);
   return o;

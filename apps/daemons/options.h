@@ -39,8 +39,8 @@ struct DaemonOptions {
   std::chrono::seconds keepalive_interval{10};
   std::chrono::seconds dead_after{30};
   std::chrono::seconds phantun_dead_after{60};  // 0: never judge a Phantun peer's path dead
-  bool rst_unknown = true;
-  std::chrono::seconds resolve_interval{60};  // client: re-resolve a --remote name; 0: never  // --no-rst-unknown: segments for unknown tuples get no RST+ACK
+  bool rst_unknown = true;  // --no-rst-unknown: segments for unknown tuples get no RST+ACK
+  std::chrono::seconds resolve_interval{60};  // client: re-resolve a --remote name; 0: never
 
   // Operator experience (issue 7). control_path: the status socket; empty: the default
   // /run/phantasm/<program>-<tun>.sock (chosen once the TUN has its name); "none": no socket.

@@ -71,16 +71,15 @@ size_t FlowSteering::owner(std::span<const uint8_t> packet, size_t reader) const
     const size_t span = (static_cast<size_t>(port_max_) - port_min_ + 1) / workers_;
     return std::min((peek->dst_port - port_min_) / span, workers_ - 1);
   }
-  // FNV-1a over the source address: cheap, stable, and spread well enough for a
-  // handful of workers.
+  // FNV-1a over the source address only, not its port: a Phantasm client that comes back after
+  // a dead path does so from a new port, and its session must reach the worker that holds it
+  // (the server re-attaches the flow and keeps its UDP socket). Flows from one address share a
+  // worker.
   uint64_t h = 14695981039346656037ull;
   auto mix = [&h](uint8_t byte) {
     h ^= byte;
     h *= 1099511628211ull;
   };
-  // The source address only, not its port: a Phantasm client that comes back after a dead path
-  // does so from a new port, and its session must reach the worker that holds it (the server
-  // re-attaches the flow and keeps its UDP socket). Flows from one address share a worker.
   for (uint8_t byte : peek->src_ip) mix(byte);
   // FNV's low bits are weak (its lowest bit is just the parity of the input's lowest bits):
   // finish with a multiply-xorshift so that `% workers` sees well-mixed bits.

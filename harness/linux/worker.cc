@@ -161,6 +161,7 @@ void Worker::flush_sends() {
 void Worker::finish_batch(Time t) {
   flush_sends();
   report_path_mtu();
+  report_handshake_failures(t);
   if (!flows_to_close_.empty()) {
     auto closing = std::move(flows_to_close_);
     flows_to_close_.clear();
@@ -201,7 +202,6 @@ void Worker::rearm_timer() {
     timer_armed_for_ = Time::never();
     Time t = now();
     endpoint_.on_timer(t);
-    report_handshake_failures(t);
     finish_batch(t);
   });
 }
